@@ -1,0 +1,387 @@
+"""The Live Chat domain: roles, schedule blocks, hourly slots, signup rules and coverage.
+
+Pure Python with no I/O: every function takes what it needs and returns values, so the
+rules are the same whichever spreadsheet the data came from.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+HOUR = timedelta(hours=1)
+
+
+class Role(enum.Enum):
+    """What a volunteer does during a slot; the value is the form and URL spelling."""
+
+    HELPER = "helper"
+    ANCHOR = "anchor"
+    ADVISOR = "advisor"
+    MONITOR = "monitor"
+
+    @property
+    def label(self) -> str:
+        """The name coordinators and volunteers read."""
+        return _ROLE_LABELS[self]
+
+    @property
+    def plural(self) -> str:
+        """The plural label, as used in the Schedule tab's headers."""
+        return _ROLE_LABELS[self] + "s"
+
+    @property
+    def answers_users(self) -> bool:
+        """Helpers and Anchors take user questions; Advisors and Room monitors do not."""
+        return self in (Role.HELPER, Role.ANCHOR)
+
+
+_ROLE_LABELS = {
+    Role.HELPER: "Helper",
+    Role.ANCHOR: "Anchor",
+    Role.ADVISOR: "Advisor",
+    Role.MONITOR: "Room monitor",
+}
+
+# Roles a volunteer picks by the hour; an Anchor always takes a whole block.
+HOURLY_ROLES = (Role.HELPER, Role.ADVISOR, Role.MONITOR)
+
+
+class Coverage(enum.Enum):
+    """How well an hour is staffed, shown with an icon and a word as well as a colour."""
+
+    UNCOVERED = ("uncovered", "✗", "Uncovered: nobody is answering users")
+    THIN = ("thin", "!", "Thin: users are answered but helpers lack back-up")
+    COVERED = ("covered", "✓", "Covered")
+
+    def __init__(self, slug: str, icon: str, description: str) -> None:
+        self.slug = slug
+        self.icon = icon
+        self.description = description
+
+    @property
+    def label(self) -> str:
+        """One word for the state."""
+        return self.slug.capitalize()
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One row of the Schedule tab: a weekly block in the schedule's own time zone."""
+
+    weekday: int  # Monday is 0, as in datetime.weekday()
+    start: time
+    end: time  # an end at or before the start runs past midnight
+    wanted: dict[Role, int]
+
+    @property
+    def length(self) -> timedelta:
+        """How long the block lasts."""
+        start = datetime.combine(date(2000, 1, 3), self.start)
+        end = datetime.combine(date(2000, 1, 3), self.end)
+        if end <= start:
+            end += timedelta(days=1)
+        return end - start
+
+
+@dataclass(frozen=True)
+class Block:
+    """A staffed block on a real date: one Anchor wanted, hourly slots for the other roles."""
+
+    local_day: date
+    start: datetime  # UTC
+    end: datetime  # UTC
+    wanted: dict[Role, int]
+
+    @property
+    def hours(self) -> list[datetime]:
+        """The UTC start of each one-hour slot in the block."""
+        slots, at = [], self.start
+        while at + HOUR <= self.end:
+            slots.append(at)
+            at += HOUR
+        return slots
+
+    def contains(self, start: datetime, end: datetime) -> bool:
+        """True when [start, end) lies inside the block."""
+        return self.start <= start and end <= self.end
+
+
+@dataclass(frozen=True)
+class Signup:
+    """A volunteer in a role for [start, end); ``row`` is where the sheet holds it."""
+
+    name: str
+    contact: str
+    role: Role
+    start: datetime  # UTC
+    end: datetime  # UTC
+    cancelled: bool = False
+    id: str = ""
+    signed_up_at: datetime | None = None
+    notes: str = ""
+    row: int = 0
+
+    @property
+    def confirmed(self) -> bool:
+        """Counts on the schedule."""
+        return not self.cancelled
+
+    @property
+    def contact_key(self) -> str:
+        """The contact as compared between signups: case and outer spaces do not matter."""
+        return self.contact.strip().casefold()
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """True when this signup shares any time with [start, end)."""
+        return self.start < end and start < self.end
+
+    @property
+    def hours(self) -> float:
+        """Length in hours."""
+        return (self.end - self.start) / HOUR
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Coordinator settings from the Settings tab, with defaults for what is missing."""
+
+    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    maximum: dict[Role, int | None] = field(
+        default_factory=lambda: {Role.HELPER: None, Role.ADVISOR: None, Role.MONITOR: 2}
+    )
+    weeks_open: int = 8
+
+
+@dataclass(frozen=True)
+class SignupRequest:
+    """What a volunteer asks for; ``hours`` is ignored for Anchors, who take the whole block."""
+
+    name: str
+    contact: str
+    role: Role
+    start: datetime
+    hours: int = 1
+    notes: str = ""
+
+
+class SignupRefused(Exception):
+    """A signup breaks a rule; ``field`` names the form field the message belongs next to."""
+
+    field = "start"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class OutsideSchedule(SignupRefused):
+    """The hours asked for are not (all) inside a staffed block."""
+
+
+class SlotFull(SignupRefused):
+    """The role has no place left in one of the hours."""
+
+    field = "role"
+
+
+class AlreadySignedUp(SignupRefused):
+    """The same contact already holds this role in one of the hours."""
+
+
+class RoleClash(SignupRefused):
+    """The same contact already holds another role in one of the hours."""
+
+    field = "role"
+
+
+class NotOpenYet(SignupRefused):
+    """The hour is too far ahead, or has already started."""
+
+
+def week_start(day: date) -> date:
+    """The Monday of the ISO week that holds ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def blocks_for_week(entries: Iterable[ScheduleEntry], monday: date, tz: ZoneInfo) -> list[Block]:
+    """Place the weekly schedule on the dates of one week, converting local hours to UTC."""
+    blocks = []
+    for entry in entries:
+        day = monday + timedelta(days=entry.weekday)
+        local_start = datetime.combine(day, entry.start, tzinfo=tz)
+        start = local_start.astimezone(UTC)
+        # Add the block's wall-clock length in local time, so a block keeps its local hours
+        # on the day the clocks change (it is then an hour longer or shorter in UTC).
+        local_end = datetime.combine(day, entry.start) + entry.length
+        end = local_end.replace(tzinfo=tz).astimezone(UTC)
+        if end > start:
+            blocks.append(Block(day, start, end, dict(entry.wanted)))
+    return sorted(blocks, key=lambda b: b.start)
+
+
+def block_at(blocks: Sequence[Block], start: datetime) -> Block | None:
+    """The block in which ``start`` begins an hourly slot, if any."""
+    for block in blocks:
+        if start in block.hours:
+            return block
+    return None
+
+
+def check_signup(
+    request: SignupRequest,
+    blocks: Sequence[Block],
+    signups: Iterable[Signup],
+    settings: Settings,
+    now: datetime,
+) -> tuple[datetime, datetime]:
+    """Apply every rule to a request; return its UTC [start, end) or raise SignupRefused."""
+    block = block_at(blocks, request.start)
+    if block is None:
+        raise OutsideSchedule("Live Chat is not staffed at that hour; pick an hour from the list.")
+    if request.role is Role.ANCHOR:
+        if request.start != block.start:
+            raise OutsideSchedule(
+                f"An Anchor takes the whole block, which starts at {block.start:%H:%M} UTC."
+            )
+        start, end = block.start, block.end
+    else:
+        start, end = request.start, request.start + request.hours * HOUR
+        if end > block.end:
+            most = int((block.end - start) / HOUR)
+            raise _too_long(block, most)
+    if start < now:
+        raise NotOpenYet("That hour has already started; pick a later one.")
+    if start >= now + timedelta(weeks=settings.weeks_open):
+        raise NotOpenYet(f"Signups open {settings.weeks_open} weeks ahead; pick an earlier hour.")
+
+    confirmed = [s for s in signups if s.confirmed]
+    _check_person_is_free(request, start, end, confirmed)
+    _check_role_has_room(request.role, block, start, end, confirmed, settings)
+    return start, end
+
+
+def _too_long(block: Block, most: int) -> OutsideSchedule:
+    error = OutsideSchedule(
+        f"This block ends at {block.end:%H:%M} UTC: from that start you can take at most "
+        f"{most} hour{'s' if most != 1 else ''}."
+    )
+    error.field = "hours"
+    return error
+
+
+def _check_person_is_free(
+    request: SignupRequest, start: datetime, end: datetime, confirmed: Iterable[Signup]
+) -> None:
+    key = request.contact.strip().casefold()
+    for signup in confirmed:
+        if signup.contact_key != key or not signup.overlaps(start, end):
+            continue
+        when = f"{max(start, signup.start):%a %d %b %H:%M} UTC"
+        if signup.role is request.role:
+            raise AlreadySignedUp(f"You are already signed up as {signup.role.label} at {when}.")
+        raise RoleClash(
+            f"You are already {signup.role.label} at {when}; one person takes one role an hour."
+        )
+
+
+def _check_role_has_room(
+    role: Role,
+    block: Block,
+    start: datetime,
+    end: datetime,
+    confirmed: Sequence[Signup],
+    settings: Settings,
+) -> None:
+    if role is Role.ANCHOR:
+        if any(s.role is Role.ANCHOR and s.overlaps(block.start, block.end) for s in confirmed):
+            raise SlotFull("This block already has its Anchor; sign up as a Helper instead?")
+        return
+    maximum = settings.maximum.get(role)
+    if maximum is None:
+        return
+    at = start
+    while at < end:
+        taken = sum(1 for s in confirmed if s.role is role and s.overlaps(at, at + HOUR))
+        if taken >= maximum:
+            raise SlotFull(f"{role.plural} are full at {at:%H:%M} UTC (at most {maximum} an hour).")
+        at += HOUR
+
+
+def coverage(people: dict[Role, Sequence[Signup]], block_has_anchor: bool) -> Coverage:
+    """Uncovered with nobody answering users; thin without an Advisor or Anchor; else covered."""
+    answering = people.get(Role.HELPER) or people.get(Role.ANCHOR)
+    if not answering:
+        return Coverage.UNCOVERED
+    if not people.get(Role.ADVISOR) or not block_has_anchor:
+        return Coverage.THIN
+    return Coverage.COVERED
+
+
+@dataclass
+class HourView:
+    """One staffed hour of a week: who is on in each role, what is wanted, and coverage."""
+
+    start: datetime
+    end: datetime
+    people: dict[Role, list[Signup]]
+    wanted: dict[Role, int]
+    maximum: dict[Role, int | None]
+    coverage: Coverage
+    is_past: bool
+
+    def has_room(self, role: Role) -> bool:
+        """True when a new signup in this role could still fit this hour."""
+        limit = 1 if role is Role.ANCHOR else self.maximum.get(role)
+        return not self.is_past and (limit is None or len(self.people[role]) < limit)
+
+
+@dataclass
+class BlockView:
+    """A block with its Anchor and its hours."""
+
+    block: Block
+    anchors: list[Signup]
+    hours: list[HourView]
+    is_past: bool
+
+    @property
+    def wants_anchor(self) -> bool:
+        """True when the block has no Anchor yet and has not started."""
+        return not self.anchors and not self.is_past
+
+
+def build_block_views(
+    blocks: Sequence[Block], signups: Iterable[Signup], settings: Settings, now: datetime
+) -> list[BlockView]:
+    """Lay the confirmed signups over the blocks, hour by hour."""
+    confirmed = [s for s in signups if s.confirmed]
+    views = []
+    for block in blocks:
+        in_block = [s for s in confirmed if s.overlaps(block.start, block.end)]
+        anchors = [s for s in in_block if s.role is Role.ANCHOR]
+        hours = []
+        for at in block.hours:
+            people = {
+                role: sorted(
+                    (s for s in in_block if s.role is role and s.overlaps(at, at + HOUR)),
+                    key=lambda s: (s.start, s.name.casefold()),
+                )
+                for role in Role
+            }
+            hours.append(
+                HourView(
+                    start=at,
+                    end=at + HOUR,
+                    people=people,
+                    wanted={**block.wanted, Role.ANCHOR: 1},
+                    maximum={**settings.maximum, Role.ANCHOR: 1},
+                    coverage=coverage(people, bool(anchors)),
+                    is_past=at < now,
+                )
+            )
+        views.append(BlockView(block, anchors, hours, is_past=block.start < now))
+    return views
