@@ -1,0 +1,87 @@
+"""The storage contract: a spreadsheet of tabs, each a header row over rows of cell strings.
+
+Everything above this contract (parsing rows, rules, coverage) works on plain lists of
+strings, so it cannot tell which backend it runs on. Each backend is one module:
+``workbook`` (a local .xlsx file, the default) and ``gsheets`` (a shared Google Sheet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Grid = list[list[str]]
+
+
+class StorageError(Exception):
+    """The spreadsheet could not be read or written; ``message`` is safe to show a user."""
+
+    def __init__(self, message: str, *, detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    """What a tab must look like: its headers, rows to seed a new tab with, dropdowns."""
+
+    title: str
+    headers: tuple[str, ...]
+    seed_rows: tuple[tuple[str, ...], ...] = ()
+    # Header name -> allowed values, offered as a dropdown where the backend can.
+    choices: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass
+class TabRepair:
+    """What ``ensure_tab`` changed, for the CLI to report."""
+
+    title: str
+    created: bool = False
+    added_headers: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True when the tab was created or its header row extended."""
+        return self.created or bool(self.added_headers)
+
+
+class Storage(Protocol):
+    """A spreadsheet shaped store. Rows are lists of cell strings; row 1 is the header."""
+
+    backend_name: str
+
+    def read_tabs(self, titles: Sequence[str]) -> dict[str, Grid]:
+        """Read whole tabs in one go; a missing tab reads as an empty grid."""
+        ...
+
+    def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> None:
+        """Add rows after the last row of the tab, as text, never overwriting a row."""
+        ...
+
+    def update_row(
+        self, title: str, row_id: str, changes: Mapping[str, str], *, id_header: str = "ID"
+    ) -> bool:
+        """Set cells (by header name) of the row whose ID is ``row_id``; False if no such row.
+
+        The row is found in a fresh read, because coordinators sort and edit the tab.
+        """
+        ...
+
+    def ensure_tab(self, spec: TabSpec) -> TabRepair:
+        """Create the tab or add missing headers at its right end; existing rows are untouched."""
+        ...
+
+
+def open_storage(config: Mapping[str, Any]) -> Storage:
+    """Choose the backend from config: a Google Sheet when SHEET_ID is set, else the workbook."""
+    if config.get("SHEET_ID"):
+        from .gsheets import GoogleSheetsStorage
+
+        return GoogleSheetsStorage.from_config(config)
+    from ..sheet_format import TAB_SPECS
+    from .workbook import WorkbookStorage
+
+    return WorkbookStorage(config["WORKBOOK"], new_file_tabs=TAB_SPECS)
