@@ -1,0 +1,43 @@
+"""SUMO Live Chat signup: volunteers sign up for roles in time slots kept in a shared sheet."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from .storage import Storage
+
+
+def create_app(test_config: dict[str, Any] | None = None, storage: Storage | None = None) -> Flask:
+    """Build the site: config, storage backend, forms' CSRF, pages and CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from .config import load_config
+
+    load_config(app, test_config)
+
+    from flask_wtf.csrf import CSRFProtect
+
+    from .storage import open_storage
+
+    app.extensions["sumo_storage"] = storage or open_storage(app.config)
+    csrf = CSRFProtect(app)
+
+    from . import cli, views
+
+    # The signup form checks its own CSRF token, so that an expired token is shown as a
+    # form error with everything the volunteer typed still there, not as a blank 400 page.
+    csrf.exempt(views.signup)
+    app.register_blueprint(views.bp)
+    views.register_error_pages(app)
+    views.register_template_helpers(app)
+    app.cli.add_command(cli.sheet)
+    return app

@@ -1,0 +1,77 @@
+"""`flask --app app sheet ...`: set up, check and fill the sheet from the command line."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import services
+from .forms import BadParameter, format_week, parse_week
+from .model import week_start
+from .storage import StorageError
+
+
+def _storage():
+    return current_app.extensions["sumo_storage"]
+
+
+@click.group()
+def sheet() -> None:
+    """Set up, check and fill the signup sheet."""
+
+
+@sheet.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or repair the tabs and headers, leaving existing rows alone."""
+    storage = _storage()
+    try:
+        repairs = services.init_sheet(storage)
+    except StorageError as error:
+        raise click.ClickException(error.message) from error
+    for repair in repairs:
+        if repair.created:
+            click.echo(f"{repair.title}: created")
+        elif repair.added_headers:
+            click.echo(f"{repair.title}: added columns {', '.join(repair.added_headers)}")
+        else:
+            click.echo(f"{repair.title}: ok")
+    click.echo(f"The sheet is ready ({storage.backend_name}).")
+
+
+@sheet.command("check")
+@with_appcontext
+def check_command() -> None:
+    """List every row the site skips and why; exit code 1 if there is any."""
+    try:
+        problems = services.check_sheet(_storage())
+    except StorageError as error:
+        raise click.ClickException(error.message) from error
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        raise SystemExit(1)
+    click.echo("No problems: every row is readable.")
+
+
+@sheet.command("demo")
+@click.option("--week", "week_text", help="ISO week to fill, like 2026-W49 (default: this week).")
+@click.option("--seed", type=int, default=None, help="Random seed, for the same demo every time.")
+@with_appcontext
+def demo_command(week_text: str | None, seed: int | None) -> None:
+    """Fill a week with realistic demo signups, through the normal rules."""
+    now = datetime.now(UTC)
+    try:
+        monday = parse_week(week_text) if week_text else week_start(now.date())
+    except BadParameter as error:
+        raise click.BadParameter(str(error), param_hint="--week") from error
+    try:
+        made = services.fill_demo(_storage(), monday, now, random.Random(seed))
+    except StorageError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Added {len(made)} demo signups to {format_week(monday)}.")

@@ -1,0 +1,58 @@
+"""Settings and where they come from: defaults, then instance/config.py, then SUMO_* variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Signs CSRF tokens. When none is set, a random key is made once and kept in the
+    # instance folder, so it survives restarts and is shared by every worker process.
+    "SECRET_KEY": None,
+    # The local workbook (the default backend); relative to the instance folder.
+    "WORKBOOK": "sumo-schedule.xlsx",
+    # A Google Sheet's key or URL; setting it switches to the Google Sheets backend.
+    "SHEET_ID": "",
+    # A form left open on a phone for hours must still submit.
+    "WTF_CSRF_TIME_LIMIT": None,
+    # Forms are small; anything bigger is not a signup.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+}
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Layer the settings: defaults, instance/config.py, SUMO_* environment, test config."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SUMO")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    # Values from the environment are parsed as JSON when they can be: a numeric sheet
+    # key would otherwise arrive as a number.
+    app.config["SHEET_ID"] = str(app.config.get("SHEET_ID") or "")
+    app.config["WORKBOOK"] = str(Path(app.instance_path) / str(app.config["WORKBOOK"]))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the instance's secret key, creating it (readable by its owner only) if needed."""
+    key_file = instance / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()  # another worker made it first
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return key

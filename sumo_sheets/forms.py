@@ -1,0 +1,154 @@
+"""Web forms (one per use case) and strict parsing of the values they and the URLs carry."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from .model import Role, SignupRequest
+
+# IRC nicks (RFC 2812 letters plus the usual specials) and Matrix IDs (@user:server).
+_NICK = re.compile(r"@?[A-Za-z0-9_\-\[\]\\^{}|`.]{2,50}(:[A-Za-z0-9.\-]+(:\d+)?)?")
+_WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
+
+
+class BadParameter(ValueError):
+    """A URL or form value that is not in the expected form; the message says which form."""
+
+
+def parse_utc_start(text: str) -> datetime:
+    """Read an ISO 8601 hour such as 2026-11-30T14:00Z as an aware UTC datetime."""
+    cleaned = (text or "").strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError as error:
+        raise BadParameter("start must be a UTC time like 2026-11-30T14:00Z") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if not 2000 <= moment.year <= 2100:
+        raise BadParameter("start is out of range")
+    return moment.astimezone(UTC)
+
+
+def format_utc_start(moment: datetime) -> str:
+    """The form and URL spelling of a slot start."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def parse_week(text: str) -> date:
+    """Read an ISO week such as 2026-W49 and return its Monday."""
+    match = _WEEK.fullmatch((text or "").strip())
+    if not match:
+        raise BadParameter("week must look like 2026-W49")
+    year, week = int(match[1]), int(match[2])
+    if not 2000 <= year <= 2100:
+        raise BadParameter("week is out of range")
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError as error:
+        raise BadParameter(f"{year} has no week {week}") from error
+
+
+def format_week(monday: date) -> str:
+    """The URL spelling of the ISO week holding ``monday``."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_role(text: str) -> Role:
+    """Read a role's form spelling: helper, anchor, advisor or monitor."""
+    try:
+        return Role((text or "").strip().lower())
+    except ValueError as error:
+        choices = ", ".join(r.value for r in Role)
+        raise BadParameter(f"role must be one of {choices}") from error
+
+
+def plain_text(form: FlaskForm, field) -> None:
+    """Refuse control and invisible formatting characters, which only hide what text says."""
+    for character in field.data or "":
+        if character in "\n\r\t" and field.type == "TextAreaField":
+            continue
+        if unicodedata.category(character) in ("Cc", "Cf", "Cs", "Co"):
+            raise ValidationError("Please remove the hidden or control characters.")
+
+
+def contact_address(form: FlaskForm, field) -> None:
+    """An email address, or an IRC/Matrix nick, so coordinators can reach the volunteer."""
+    value = (field.data or "").strip()
+    if "@" in value[1:] and not value.startswith("@"):
+        try:
+            field.data = validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise ValidationError(f"That email address does not look right: {error}") from error
+    elif not _NICK.fullmatch(value):
+        raise ValidationError(
+            "Give an email address, or a chat nick such as sumo_fan or @you:matrix.org."
+        )
+
+
+class SignupForm(FlaskForm):
+    """A volunteer signs up for a role, from a start hour, for some hours."""
+
+    name = StringField(
+        "Your name",
+        validators=[DataRequired("Please tell us your name."), Length(max=80), plain_text],
+        description="Shown on the public schedule.",
+    )
+    contact = StringField(
+        "Email or chat nick",
+        validators=[
+            DataRequired("Please give an email address or chat nick."),
+            Length(max=120),
+            plain_text,
+            contact_address,
+        ],
+        description="Only coordinators see this; it is never shown on the site.",
+    )
+    role = RadioField(
+        "Role",
+        choices=[SelectChoice(role.value, role.label) for role in Role],
+        validators=[InputRequired("Please pick a role.")],
+    )
+    start = SelectField("Starting at", validate_choice=False)
+    hours = IntegerField(
+        "Hours",
+        default=1,
+        validators=[
+            InputRequired("Please say how many hours."),
+            NumberRange(1, 12, "Pick from 1 to 12 hours."),
+        ],
+        description="Consecutive hours within one block. Anchors always take the whole block.",
+    )
+    note = TextAreaField(
+        "Note for coordinators (optional)", validators=[Length(max=500), plain_text]
+    )
+
+    def validate_start(self, field) -> None:
+        """The start must be a UTC hour in ISO form."""
+        if not field.data:
+            raise ValidationError("Please pick a time slot.")
+        try:
+            parse_utc_start(field.data)
+        except BadParameter as error:
+            raise ValidationError(str(error)) from error
+
+    def to_request(self) -> SignupRequest:
+        """The validated form as a domain request."""
+        return SignupRequest(
+            name=self.name.data.strip(),
+            contact=self.contact.data.strip(),
+            role=Role(self.role.data),
+            start=parse_utc_start(self.start.data),
+            hours=self.hours.data,
+            notes=(self.note.data or "").strip(),
+        )
