@@ -1,0 +1,58 @@
+"""Shared fixtures: an app on a temporary workbook, its clients, and storage backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sumo_sheets import create_app
+from sumo_sheets.sheet_format import TAB_SPECS
+from sumo_sheets.storage.workbook import WorkbookStorage
+
+from .support import NOW
+
+
+@pytest.fixture
+def workbook_path(tmp_path: Path) -> Path:
+    """Where this test's workbook lives (created on first use)."""
+    return tmp_path / "sumo-schedule.xlsx"
+
+
+@pytest.fixture
+def app(workbook_path: Path):
+    """The site on a fresh workbook with the default tabs, at a fixed time."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "WORKBOOK": str(workbook_path),
+            "WTF_CSRF_ENABLED": False,
+            "CLOCK": lambda: NOW,
+        }
+    )
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def storage(app):
+    """The app's own storage backend."""
+    return app.extensions["sumo_storage"]
+
+
+@pytest.fixture
+def fresh_workbook(workbook_path: Path) -> WorkbookStorage:
+    """A workbook storage with the site's tabs, outside any app."""
+    return WorkbookStorage(workbook_path, new_file_tabs=TAB_SPECS)

@@ -1,0 +1,29 @@
+"""Helpers the tests share: a fixed clock and workbooks written as coordinators write them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openpyxl
+
+# A Wednesday. Tests sign up for the following week, which is open and in the future.
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def build_workbook(path: Path, tabs: dict[str, list[list[object]]]) -> Path:
+    """Write a workbook as a coordinator's spreadsheet program would: typed cells, any layout."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in tabs.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def read_workbook(path: Path, title: str) -> list[list[object]]:
+    """A tab's raw cell values, as a spreadsheet program would see them."""
+    sheet = openpyxl.load_workbook(path)[title]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
