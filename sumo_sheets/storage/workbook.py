@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..sheet_format import column_index, header_key
 from . import Grid, StorageError, TabRepair, TabSpec
+from .rows import cells_to_change
 
 log = logging.getLogger(__name__)
 
@@ -70,21 +71,10 @@ class WorkbookStorage:
         """Set cells (by header name) of the row whose ID matches, in the file as it is now."""
         with self._writing() as book:
             sheet = _sheet(book, title)
-            grid = _grid(sheet)
-            if not grid or not row_id:
-                return False
-            id_column = column_index(grid[0], id_header)
-            if id_column is None:
-                return False
-            for number, row in enumerate(grid[1:], start=2):
-                if id_column < len(row) and row[id_column].strip() == row_id:
-                    for header, value in changes.items():
-                        column = column_index(grid[0], header)
-                        if column is None:
-                            raise StorageError(f"The {title} tab has no {header} column.")
-                        _set_text(sheet.cell(number, column + 1), value)
-                    return True
-            return False
+            cells = cells_to_change(_grid(sheet), title, row_id, changes, id_header)
+            for row, column, value in cells or ():
+                _set_text(sheet.cell(row, column), value)
+            return cells is not None
 
     def ensure_tab(self, spec: TabSpec) -> TabRepair:
         """Create the tab, or add missing headers at the right end of its header row."""
