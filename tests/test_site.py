@@ -310,3 +310,23 @@ def test_a_messy_coordinator_workbook_still_shows_the_right_week(workbook_path):
     assert new["Coordinator notes"] is None
     assert rows[1][4] == datetime(2026, 11, 30)  # the coordinator's typed date is untouched
     assert rows[3][0] == "bad one"
+
+
+def test_a_schedule_in_los_angeles_time_is_shown_in_utc_with_local_hours_beside(workbook_path):
+    build_workbook(
+        workbook_path,
+        {
+            "Signups": [list(fmt.SIGNUP_HEADERS)],
+            "Schedule": [list(fmt.SCHEDULE_HEADERS), ["Monday", "9:00", "11:00", 2, 1, 1]],
+            "Settings": [["Setting", "Value"], ["Time zone", "America/Los_Angeles"]],
+        },
+    )
+    app = create_app({"SECRET_KEY": "s", "WORKBOOK": str(workbook_path), "CLOCK": lambda: NOW})
+    client = app.test_client()
+    week = client.get("/api/week?week=2026-W49").get_json()
+    assert week["time_zone"] == "America/Los_Angeles"
+    assert [b["start"] for b in week["blocks"]] == ["2026-11-30T17:00Z"]  # 09:00 PST
+    page = client.get("/?week=2026-W49").get_data(as_text=True)
+    assert "17:00–19:00 UTC" in page and "(09:00–11:00)" in page
+    summer = client.get("/api/week?week=2027-W27").get_json()
+    assert [b["start"] for b in summer["blocks"]] == ["2027-07-05T16:00Z"]  # 09:00 PDT
