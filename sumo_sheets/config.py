@@ -36,6 +36,20 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     # key would otherwise arrive as a number.
     app.config["SHEET_ID"] = str(app.config.get("SHEET_ID") or "")
     app.config["WORKBOOK"] = str(Path(app.instance_path) / str(app.config["WORKBOOK"]))
+    # Google's own conventions, not SUMO_ ones: the key file and the emulator.
+    app.config.setdefault(
+        "CREDENTIALS_FILES",
+        [
+            path
+            for path in (
+                os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"),
+                str(Path(app.instance_path) / "credentials.json"),
+                str(Path(app.root_path).parent / "credentials.json"),
+            )
+            if path
+        ],
+    )
+    app.config.setdefault("SHEETS_EMULATOR_HOST", os.environ.get("SHEETS_EMULATOR_HOST", ""))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
