@@ -56,3 +56,14 @@ def storage(app):
 def fresh_workbook(workbook_path: Path) -> WorkbookStorage:
     """A workbook storage with the site's tabs, outside any app."""
     return WorkbookStorage(workbook_path, new_file_tabs=TAB_SPECS)
+
+
+# The Google backend's fixtures, shared by the contract suite and the Google tests.
+from .google import (  # noqa: E402,F401
+    coordinator_client,
+    emulator,
+    google_config,
+    google_sheet,
+    google_storage,
+    site_account,
+)

@@ -8,7 +8,7 @@ import pytest
 from sumo_sheets.storage import TabSpec
 from sumo_sheets.storage.workbook import WorkbookStorage
 
-BACKENDS = ["workbook"]
+BACKENDS = ["workbook", "google-sheets"]
 
 SPEC = TabSpec(
     "Signups",
@@ -34,12 +34,28 @@ class WorkbookCoordinator:
         book.save(self.path)
 
 
+class GoogleCoordinator:
+    """A coordinator editing the Google Sheet with their own gspread client."""
+
+    def __init__(self, spreadsheet):
+        self.spreadsheet = spreadsheet
+
+    def rewrite_tab(self, title: str, rows: list[list[str]]) -> None:
+        """Replace a tab's contents (a sort, a deleted row, an inserted row)."""
+        worksheet = self.spreadsheet.worksheet(title)
+        worksheet.clear()
+        worksheet.update(rows, "A1")
+
+
 @pytest.fixture(params=BACKENDS)
 def backend_and_coordinator(request, tmp_path):
     """An empty spreadsheet on each backend in turn, and a second editor of it."""
     if request.param == "workbook":
         path = tmp_path / "contract.xlsx"
         return WorkbookStorage(path), WorkbookCoordinator(path)
+    if request.param == "google-sheets":
+        storage = request.getfixturevalue("google_storage")
+        return storage, GoogleCoordinator(request.getfixturevalue("google_sheet"))
     raise AssertionError(f"no fixture for backend {request.param}")
 
 
