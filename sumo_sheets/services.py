@@ -119,13 +119,12 @@ def week_view(storage: Storage, monday: date, now: datetime) -> WeekView:
 
 def open_hours(data: SheetData, monday: date, now: datetime, weeks: int = 2) -> list[Block]:
     """Staffed blocks that have not ended, from the week of ``monday`` on, for the form's list."""
-    blocks = [
+    return [
         block
         for n in range(weeks)
         for block in data.blocks_for(monday + timedelta(days=7 * n))
         if block.end > now
     ]
-    return blocks
 
 
 def new_signup_id(taken: set[str]) -> str:
@@ -136,9 +135,14 @@ def new_signup_id(taken: set[str]) -> str:
             return candidate
 
 
-def sign_up(storage: Storage, request: SignupRequest, now: datetime) -> Signup:
-    """Check a request against the rules and the sheet as it is now, then append it."""
-    data = read_sheet(storage)
+def sign_up(
+    storage: Storage, request: SignupRequest, now: datetime, data: SheetData | None = None
+) -> Signup:
+    """Check a request against the rules and the sheet as it is now, then append it.
+
+    ``data`` may be a read made moments ago in the same request, saving a second read.
+    """
+    data = data or read_sheet(storage)
     start, end = check_signup(
         request, data.blocks_near(request.start), data.signups, data.settings, now
     )

@@ -131,7 +131,7 @@ def signup():
 
     if form.validate_on_submit():
         try:
-            made = services.sign_up(storage(), form.to_request(), now())
+            made = services.sign_up(storage(), form.to_request(), now(), data)
         except SignupRefused as refusal:
             getattr(form, refusal.field).errors.append(refusal.message)
         else:

@@ -288,3 +288,14 @@ def test_the_backend_fetches_nothing_until_first_used(emulator, site_account):
     reset_counts(emulator)
     GoogleSheetsStorage("any-key", [site_account[1]], emulator.host_port)
     assert emulator_counts(emulator).get("total", 0) == 0
+
+
+def test_a_signup_costs_one_read_and_one_append(ready_app, emulator):
+    client = ready_app.test_client()
+    client.get("/")  # the process learns the spreadsheet's tabs once
+    reset_counts(emulator)
+    assert client.post("/signup", data=FORM).status_code == 303
+    counts = emulator_counts(emulator)
+    assert counts.get("spreadsheets.values.batchGet") == 1
+    assert counts.get("spreadsheets.values.append") == 1
+    assert counts.get("spreadsheets.get", 0) == 0
