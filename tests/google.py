@@ -20,12 +20,7 @@ COORDINATOR_EMAIL = "coordinator@sumo-test.iam.gserviceaccount.com"
 @pytest.fixture(scope="session")
 def emulator():
     """One emulator for the test session, on a free loopback port."""
-    # The emulator is issue 4's second half; until it is in the tree these tests say so.
-    reason = "the Sheets API emulator is not built yet (issue 4)"
-    emulator_package = pytest.importorskip("sumo_sheets.emulator", reason=reason)
-    EmulatorServer = getattr(emulator_package, "EmulatorServer", None)  # noqa: N806
-    if EmulatorServer is None:
-        pytest.skip(reason)
+    from sumo_sheets.emulator import EmulatorServer
 
     with EmulatorServer(host="127.0.0.1", port=0) as server:
         yield server

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 import requests
 from gspread.exceptions import APIError
@@ -247,7 +249,8 @@ def test_a_wrong_sheet_id_is_explained(google_config):
     client = create_app({**google_config, "SHEET_ID": "no-such-sheet-key"}).test_client()
     page = client.get("/")
     assert page.status_code == 503
-    assert "No Google Sheet has the ID 'no-such-sheet-key'" in page.get_data(as_text=True)
+    text = html.unescape(page.get_data(as_text=True))
+    assert "No Google Sheet has the ID 'no-such-sheet-key'" in text
     health = client.get("/healthz").get_json()
     assert health["status"] == "unavailable" and "SUMO_SHEET_ID" in health["error"]
 

@@ -132,7 +132,7 @@ def test_with_an_emulator_host_google_calls_go_to_that_host_with_path_and_query_
 
     import requests
 
-    from sumo_sheets.storage.gsheets import _EmulatorAdapter
+    from sumo_sheets.emulator.client import redirect_session_to_emulator
 
     seen = []
 
@@ -150,7 +150,7 @@ def test_with_an_emulator_host_google_calls_go_to_that_host_with_path_and_query_
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         session = requests.Session()
-        session.mount("https://", _EmulatorAdapter(f"127.0.0.1:{server.server_port}"))
+        redirect_session_to_emulator(session, f"127.0.0.1:{server.server_port}")
         reply = session.get("https://sheets.googleapis.com/v4/spreadsheets/abc?fields=x", timeout=5)
         assert reply.status_code == 200
         assert seen == [(f"127.0.0.1:{server.server_port}", "/v4/spreadsheets/abc?fields=x")]

@@ -19,11 +19,11 @@ from typing import Any
 
 import gspread
 import requests
-import requests.adapters
 from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 from google.oauth2 import service_account
 from gspread.utils import extract_id_from_url, rowcol_to_a1
 
+from ..emulator.client import redirect_session_to_emulator
 from ..sheet_format import column_index, header_key
 from . import Grid, StorageError, TabRepair, TabSpec
 from .rows import cells_to_change
@@ -96,29 +96,8 @@ def make_client(info: Mapping[str, Any], emulator_host: str = "") -> gspread.Cli
     client = gspread.Client(auth=credentials)
     client.set_timeout(REQUEST_TIMEOUT_SECONDS)
     if emulator_host:
-        client.http_client.session.mount("https://", _EmulatorAdapter(emulator_host))
+        redirect_session_to_emulator(client.http_client.session, emulator_host)
     return client
-
-
-class _EmulatorAdapter(requests.adapters.HTTPAdapter):
-    """Send requests for Google's API hosts to an emulator, keeping the path and query."""
-
-    GOOGLE_HOSTS = (
-        "https://sheets.googleapis.com",
-        "https://www.googleapis.com",
-        "https://oauth2.googleapis.com",
-    )
-
-    def __init__(self, host_port: str) -> None:
-        super().__init__()
-        self._base = f"http://{host_port}"
-
-    def send(self, request, **kwargs):
-        for host in self.GOOGLE_HOSTS:
-            if request.url.startswith(host):
-                request.url = self._base + request.url[len(host) :]
-                break
-        return super().send(request, **kwargs)
 
 
 class GoogleSheetsStorage:
