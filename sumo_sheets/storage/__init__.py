@@ -15,12 +15,26 @@ Grid = list[list[str]]
 
 
 class StorageError(Exception):
-    """The spreadsheet could not be read or written; ``message`` is safe to show a user."""
+    """The spreadsheet could not be read or written; ``message`` is safe to show a user.
 
-    def __init__(self, message: str, *, detail: str = "") -> None:
+    ``transient`` means trying again later may work (busy, timed out, unreachable, 5xx);
+    ``maybe_applied`` means a write may have landed even though it failed (the connection
+    dropped or timed out after the request was sent), so its outcome must be read back.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        detail: str = "",
+        transient: bool = False,
+        maybe_applied: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.transient = transient
+        self.maybe_applied = maybe_applied
 
 
 @dataclass(frozen=True)
@@ -58,7 +72,11 @@ class Storage(Protocol):
         ...
 
     def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> None:
-        """Add rows after the last row of the tab, as text, never overwriting a row."""
+        """Add rows after the last row of the tab, as text, never overwriting a row.
+
+        Tried once, never retried here (an append is not idempotent): on failure the
+        StorageError says whether it is transient and whether the rows may have landed.
+        """
         ...
 
     def update_row(
@@ -66,7 +84,8 @@ class Storage(Protocol):
     ) -> bool:
         """Set cells (by header name) of the row whose ID is ``row_id``; False if no such row.
 
-        The row is found in a fresh read, because coordinators sort and edit the tab.
+        The row is found in a fresh read, because coordinators sort and edit the tab, and a
+        write never stays in a row whose ID no longer matches.
         """
         ...
 
