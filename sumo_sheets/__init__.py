@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -28,7 +29,12 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 
     from .storage import open_storage
 
-    app.extensions["sumo_storage"] = storage or open_storage(app.config)
+    from .services import SheetReader
+
+    backend = storage or open_storage(app.config)
+    app.extensions["sumo_storage"] = backend
+    clock = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
+    app.extensions["sumo_reader"] = SheetReader(backend, clock)
     csrf = CSRFProtect(app)
 
     from . import cli, views

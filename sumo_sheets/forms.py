@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from datetime import UTC, date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -17,6 +25,12 @@ from .model import Role, SignupRequest
 # IRC nicks (RFC 2812 letters plus the usual specials) and Matrix IDs (@user:server).
 _NICK = re.compile(r"@?[A-Za-z0-9_\-\[\]\\^{}|`.]{2,50}(:[A-Za-z0-9.\-]+(:\d+)?)?")
 _WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_request_id() -> str:
+    """A fresh idempotency key for one form: unguessable, URL- and sheet-safe."""
+    return secrets.token_urlsafe(18)
 
 
 class BadParameter(ValueError):
@@ -132,6 +146,14 @@ class SignupForm(FlaskForm):
     note = TextAreaField(
         "Note for coordinators (optional)", validators=[Length(max=500), plain_text]
     )
+    # One key per form: sending the same form twice (double click, back button, a retry
+    # after a timeout) finds the row the first one made instead of adding another.
+    request_id = HiddenField()
+
+    def ensure_request_id(self) -> None:
+        """Give the form its key, or replace a missing or malformed one with a new key."""
+        if not _REQUEST_ID.fullmatch(self.request_id.data or ""):
+            self.request_id.data = new_request_id()
 
     def validate_start(self, field) -> None:
         """The start must be a UTC hour in ISO form."""
@@ -151,4 +173,5 @@ class SignupForm(FlaskForm):
             start=parse_utc_start(self.start.data),
             hours=self.hours.data,
             notes=(self.note.data or "").strip(),
+            request_id=self.request_id.data or "",
         )

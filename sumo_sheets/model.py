@@ -124,6 +124,7 @@ class Signup:
     signed_up_at: datetime | None = None
     notes: str = ""
     row: int = 0
+    request_id: str = ""
 
     @property
     def confirmed(self) -> bool:
@@ -166,6 +167,8 @@ class SignupRequest:
     start: datetime
     hours: int = 1
     notes: str = ""
+    # The form submission's idempotency key: a resent form finds the row it already made.
+    request_id: str = ""
 
 
 class SignupRefused(Exception):
@@ -200,6 +203,15 @@ class RoleClash(SignupRefused):
 
 class NotOpenYet(SignupRefused):
     """The hour is too far ahead, or has already started."""
+
+
+class PlaceTaken(SlotFull):
+    """Someone else's signup for the last place reached the sheet just before this one."""
+
+    def __init__(self, message: str, suggestion: datetime | None = None) -> None:
+        super().__init__(message)
+        # The nearest hour where the same signup would fit now, to offer instead.
+        self.suggestion = suggestion
 
 
 def week_start(day: date) -> date:
@@ -258,10 +270,22 @@ def check_signup(
     if start >= now + timedelta(weeks=settings.weeks_open):
         raise NotOpenYet(f"Signups open {settings.weeks_open} weeks ahead; pick an earlier hour.")
 
+    check_room(request, block, start, end, signups, settings)
+    return start, end
+
+
+def check_room(
+    request: SignupRequest,
+    block: Block,
+    start: datetime,
+    end: datetime,
+    signups: Iterable[Signup],
+    settings: Settings,
+) -> None:
+    """The rules that depend on other signups: the person is free and the role has room."""
     confirmed = [s for s in signups if s.confirmed]
     _check_person_is_free(request, start, end, confirmed)
     _check_role_has_room(request.role, block, start, end, confirmed, settings)
-    return start, end
 
 
 def _too_long(block: Block, most: int) -> OutsideSchedule:

@@ -9,28 +9,43 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_random_exponential,
+)
 
 from . import sheet_format as fmt
 from .model import (
     HOURLY_ROLES,
     Block,
     BlockView,
+    PlaceTaken,
     Role,
     ScheduleEntry,
     Settings,
     Signup,
     SignupRefused,
     SignupRequest,
+    SlotFull,
+    block_at,
     blocks_for_week,
     build_block_views,
+    check_room,
     check_signup,
     week_start,
 )
 from .sheet_format import Problem
-from .storage import Storage, TabRepair
+from .storage import Storage, StorageError, TabRepair
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +61,8 @@ class SheetData:
     signups: list[Signup]
     signup_header: list[str]
     problems: list[Problem] = field(default_factory=list)
+    # Set when this is the last good copy, shown because the sheet cannot be read now.
+    stale_since: datetime | None = None
 
     def blocks_for(self, monday: date) -> list[Block]:
         """The schedule placed on the week that starts on ``monday`` (in the sheet's zone)."""
@@ -77,6 +94,56 @@ def read_sheet(storage: Storage) -> SheetData:
     )
 
 
+class SheetReader:
+    """Reads the sheet, keeping the last good copy to show when a read fails.
+
+    Pages may show that copy (marked stale); anything that writes uses ``fresh()``, which
+    never falls back, so no signup is decided on an old copy.
+    """
+
+    def __init__(
+        self, storage: Storage, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.storage = storage
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_good: SheetData | None = None
+        self._last_good_at: datetime | None = None
+        self.last_error: StorageError | None = None
+
+    def fresh(self) -> SheetData:
+        """Read the sheet now; raise StorageError if it cannot be read."""
+        try:
+            data = read_sheet(self.storage)
+        except StorageError as error:
+            with self._lock:
+                self.last_error = error
+            raise
+        with self._lock:
+            self._last_good, self._last_good_at = data, self._clock()
+            self.last_error = None
+        return data
+
+    def last_good(self) -> SheetData | None:
+        """The last copy read successfully, with ``stale_since`` set to when; None if none."""
+        with self._lock:
+            copy, since = self._last_good, self._last_good_at
+        return None if copy is None else replace(copy, stale_since=since)
+
+    def latest(self) -> SheetData:
+        """A fresh read, or else the last good copy with ``stale_since`` set; else raise."""
+        try:
+            return self.fresh()
+        except StorageError as error:
+            copy = self.last_good()
+            if copy is None:
+                raise
+            log.warning(
+                "showing the copy read at %s: %s %s", copy.stale_since, error.message, error.detail
+            )
+            return copy
+
+
 @dataclass
 class DayView:
     """One day of the week in the schedule's zone, with its blocks (maybe none)."""
@@ -93,6 +160,7 @@ class WeekView:
     days: list[DayView]
     settings: Settings
     problems: list[Problem]
+    stale_since: datetime | None = None
 
     @property
     def previous_monday(self) -> date:
@@ -105,16 +173,15 @@ class WeekView:
         return self.monday + timedelta(days=7)
 
 
-def week_view(storage: Storage, monday: date, now: datetime) -> WeekView:
+def week_view(data: SheetData, monday: date, now: datetime) -> WeekView:
     """Who is on, what is wanted and how well covered, for every staffed hour of a week."""
-    data = read_sheet(storage)
     blocks = data.blocks_for(monday)
     views = build_block_views(blocks, data.signups, data.settings, now)
     days = [
         DayView(day, [v for v in views if v.block.local_day == day])
         for day in (monday + timedelta(days=n) for n in range(7))
     ]
-    return WeekView(monday, days, data.settings, data.problems)
+    return WeekView(monday, days, data.settings, data.problems, data.stale_since)
 
 
 def open_hours(data: SheetData, monday: date, now: datetime, weeks: int = 2) -> list[Block]:
@@ -135,22 +202,97 @@ def new_signup_id(taken: set[str]) -> str:
             return candidate
 
 
-def sign_up(
-    storage: Storage, request: SignupRequest, now: datetime, data: SheetData | None = None
-) -> Signup:
-    """Check a request against the rules and the sheet as it is now, then append it.
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try a write that failed for a passing reason: bounded in tries and time."""
 
-    ``data`` may be a read made moments ago in the same request, saving a second read.
+    attempts: int = 6
+    budget_seconds: float = 20.0
+    first_wait_seconds: float = 0.5
+    longest_wait_seconds: float = 8.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RetryPolicy:
+        """Read SHEETS_RETRY_ATTEMPTS, SHEETS_RETRY_BUDGET and SHEETS_RETRY_WAIT."""
+        default = cls()
+        return cls(
+            attempts=int(config.get("SHEETS_RETRY_ATTEMPTS") or default.attempts),
+            budget_seconds=float(config.get("SHEETS_RETRY_BUDGET") or default.budget_seconds),
+            first_wait_seconds=float(config.get("SHEETS_RETRY_WAIT") or default.first_wait_seconds),
+        )
+
+    def retrying(self) -> Retrying:
+        """A tenacity loop: exponential waits with full jitter, retrying transient errors only."""
+        return Retrying(
+            stop=stop_after_attempt(self.attempts) | stop_before_delay(self.budget_seconds),
+            wait=wait_random_exponential(
+                multiplier=self.first_wait_seconds, max=self.longest_wait_seconds
+            ),
+            retry=retry_if_exception(_is_transient),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+
+
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(error, StorageError) and error.transient
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "signup write: attempt %d failed (%s); trying again in %.2f s",
+        state.attempt_number,
+        getattr(error, "message", error),
+        state.next_action.sleep if state.next_action else 0,
+    )
+
+
+class SignupNotSaved(StorageError):
+    """The sheet stayed busy or out of reach, and the signup is known not to be in it."""
+
+
+class SignupUncertain(StorageError):
+    """A write may have landed but the sheet could not be read to say; resending is safe."""
+
+
+@dataclass
+class SignupOutcome:
+    """A signup as it stands in the sheet, and whether this form had been sent before."""
+
+    signup: Signup
+    repeated: bool = False
+
+
+def sign_up(
+    reader: SheetReader,
+    request: SignupRequest,
+    now: datetime,
+    data: SheetData | None = None,
+    retry: RetryPolicy | None = None,
+) -> SignupOutcome:
+    """Check a request, append it exactly once, then confirm it in sheet order.
+
+    The sheet is the point of order between processes and hosts: after appending, the
+    sheet is read back, and the new row keeps its place only if it still fits behind every
+    row that was there before it. Otherwise it is marked cancelled and PlaceTaken (or the
+    rule it broke) is raised. ``request.request_id`` makes a resent form find its first row
+    instead of adding another. ``data`` may be a fresh read made moments ago in the same
+    request, used only to refuse early and to lay out the row.
     """
-    data = data or read_sheet(storage)
+    retry = retry or RetryPolicy()
+    data = data or reader.fresh()
+    earlier = _row_for_request(data, request.request_id)
+    if earlier is not None:
+        return SignupOutcome(earlier, repeated=True)
     start, end = check_signup(
         request, data.blocks_near(request.start), data.signups, data.settings, now
     )
     header = data.signup_header
     if fmt.missing_headers(header, fmt.SIGNUP_HEADERS):
         # A coordinator removed one of our columns (or the tab): put it back before writing.
-        storage.ensure_tab(fmt.TAB_SPECS[0])
-        header = storage.read_tabs([fmt.SIGNUPS])[fmt.SIGNUPS][0]
+        reader.storage.ensure_tab(fmt.TAB_SPECS[0])
+        header = reader.storage.read_tabs([fmt.SIGNUPS])[fmt.SIGNUPS][0]
     signup = Signup(
         id=new_signup_id({s.id for s in data.signups}),
         name=request.name.strip(),
@@ -160,10 +302,159 @@ def sign_up(
         end=end,
         signed_up_at=now,
         notes=request.notes.strip(),
+        request_id=request.request_id,
     )
-    storage.append_rows(fmt.SIGNUPS, [fmt.signup_row(header, signup)])
-    log.info("signup %s: %s for %s hour(s)", signup.id, signup.role.value, signup.hours)
-    return signup
+    there_before = {_row_key(s) for s in data.signups}
+    after = _append_once(reader, fmt.signup_row(header, signup), signup.id, retry)
+    return _confirm_in_sheet_order(reader, after, signup.id, request, there_before, now)
+
+
+def _row_for_request(data: SheetData, request_id: str) -> Signup | None:
+    """The first row a form submission made, if it already reached the sheet."""
+    if not request_id:
+        return None
+    return next((s for s in data.signups if s.request_id == request_id), None)
+
+
+def _row_key(signup: Signup) -> tuple:
+    """What tells rows apart: the ID, or a hand-typed row's content."""
+    if signup.id:
+        return (signup.id,)
+    return (signup.name, signup.contact_key, signup.role, signup.start, signup.end)
+
+
+def _append_once(
+    reader: SheetReader, row: list[str], signup_id: str, retry: RetryPolicy
+) -> SheetData:
+    """Append the row so that it lands exactly once, then return a fresh read holding it.
+
+    An append that failed may still have landed (the reply was lost), so before trying
+    again the sheet is read to see whether the row is there.
+    """
+
+    def landed(data: SheetData) -> bool:
+        return any(s.id == signup_id for s in data.signups)
+
+    may_have_landed = False
+    try:
+        for attempt in retry.retrying():
+            with attempt:
+                if may_have_landed:
+                    data = reader.fresh()
+                    if landed(data):
+                        return data
+                try:
+                    reader.storage.append_rows(fmt.SIGNUPS, [row])
+                except StorageError as error:
+                    may_have_landed = may_have_landed or error.maybe_applied
+                    raise
+                # It landed; from here on a failed read must not lead to a second append.
+                may_have_landed = True
+                return reader.fresh()
+    except StorageError as error:
+        if not error.transient:
+            raise
+        last_error = error
+    # Out of tries: say truthfully whether the signup is in the sheet.
+    if may_have_landed:
+        try:
+            data = reader.fresh()
+        except StorageError as error:
+            raise SignupUncertain(
+                "The sheet did not answer in time, so we cannot tell whether your signup "
+                "was saved. Please check the schedule in a minute; sending this form again is "
+                "safe, it will not sign you up twice.",
+                detail=f"{last_error.detail} / {error.detail}",
+                transient=True,
+            ) from error
+        if landed(data):
+            return data
+    where = "Google Sheets is" if reader.storage.backend_name == "google-sheets" else "The sheet is"
+    raise SignupNotSaved(
+        f"{where} busy, your signup was not saved — try again.",
+        detail=last_error.detail,
+        transient=True,
+    ) from last_error
+
+
+def _confirm_in_sheet_order(
+    reader: SheetReader,
+    data: SheetData,
+    signup_id: str,
+    request: SignupRequest,
+    there_before: set[tuple],
+    now: datetime,
+) -> SignupOutcome:
+    """Keep the new row only if it fits behind every row ahead of it; else cancel it."""
+    mine = next((s for s in data.signups if s.id == signup_id), None)
+    if mine is None:
+        # Deleted by a coordinator in the moment since it landed: nothing left to confirm.
+        raise SignupNotSaved(
+            "Your signup was removed from the sheet as it was saved; please try again."
+        )
+    twin = next(
+        (
+            s
+            for s in data.signups
+            if s.request_id and s.request_id == mine.request_id and s.row < mine.row
+        ),
+        None,
+    )
+    if twin is not None:
+        # The same form reached another process first (a double click): keep that one.
+        _cancel_own_row(reader, mine)
+        return SignupOutcome(twin, repeated=True)
+    # Rows that were in the sheet before the append are ahead of it wherever a sort put
+    # them; rows that arrived meanwhile are ordered by their place in the sheet.
+    ahead = [
+        s
+        for s in data.signups
+        if s.id != signup_id and (_row_key(s) in there_before or s.row < mine.row)
+    ]
+    block = block_at(data.blocks_near(mine.start), mine.start)
+    if block is None:
+        return SignupOutcome(mine)  # the hours were changed meanwhile; a coordinator decides
+    try:
+        check_room(request, block, mine.start, mine.end, ahead, data.settings)
+    except SignupRefused as refusal:
+        log.info("signup %s lost the race for its place: %s", signup_id, refusal.message)
+        _cancel_own_row(reader, mine)
+        others = [s for s in data.signups if s.id != signup_id]
+        if isinstance(refusal, SlotFull) and not isinstance(refusal, PlaceTaken):
+            raise PlaceTaken(
+                f"Someone took the last {request.role.label} place just before you, so this "
+                "signup was not kept.",
+                suggestion=nearest_open_start(data, request, others, now),
+            ) from refusal
+        raise
+    return SignupOutcome(mine)
+
+
+def _cancel_own_row(reader: SheetReader, mine: Signup) -> None:
+    reader.storage.update_row(fmt.SIGNUPS, mine.id, {fmt.STATUS: fmt.CANCELLED})
+
+
+def nearest_open_start(
+    data: SheetData, request: SignupRequest, signups: Sequence[Signup], now: datetime
+) -> datetime | None:
+    """The start nearest to the one asked for where the same signup would be accepted."""
+    candidates = set()
+    for block in data.blocks_near(request.start):
+        starts = [block.start] if request.role is Role.ANCHOR else list(block.hours)
+        candidates.update(h for h in starts if h != request.start and h >= now)
+    for start in sorted(candidates, key=lambda h: (abs(h - request.start), h)):
+        try:
+            check_signup(
+                replace(request, start=start),
+                data.blocks_near(start),
+                signups,
+                data.settings,
+                now,
+            )
+        except SignupRefused:
+            continue
+        return start
+    return None
 
 
 def find_signup(storage: Storage, signup_id: str) -> Signup | None:
@@ -216,7 +507,8 @@ def fill_demo(
 ) -> list[Signup]:
     """Sign up demo volunteers across a week, through the real rules, so the page looks lived in."""
     rng = rng or random.Random()
-    blocks = read_sheet(storage).blocks_for(monday)
+    reader = SheetReader(storage)
+    blocks = reader.fresh().blocks_for(monday)
     # Sign up as if the week had not begun, so today's earlier hours get people too.
     as_of = min([now, *(block.start for block in blocks)])
     made: list[Signup] = []
@@ -234,7 +526,7 @@ def fill_demo(
             contact = f"{name.split()[0].lower()}@example.org"
             request = SignupRequest(name, contact, role, start, hours)
             try:
-                made.append(sign_up(storage, request, as_of))
+                made.append(sign_up(reader, request, as_of).signup)
             except SignupRefused:
                 continue  # the rules said no (person busy, role full): that is realistic
     return made

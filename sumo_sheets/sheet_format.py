@@ -33,7 +33,21 @@ END_UTC = "End (UTC)"
 STATUS = "Status"
 SIGNED_UP_AT = "Signed up at (UTC)"
 NOTES = "Notes"
-SIGNUP_HEADERS = (ID, NAME, CONTACT, ROLE, DATE, START_UTC, END_UTC, STATUS, SIGNED_UP_AT, NOTES)
+# The form submission a row came from (its idempotency key); blank on hand-typed rows.
+REQUEST_ID = "Request ID"
+SIGNUP_HEADERS = (
+    ID,
+    NAME,
+    CONTACT,
+    ROLE,
+    DATE,
+    START_UTC,
+    END_UTC,
+    STATUS,
+    SIGNED_UP_AT,
+    NOTES,
+    REQUEST_ID,
+)
 
 CONFIRMED = "confirmed"
 CANCELLED = "cancelled"
@@ -288,6 +302,7 @@ def _signup_from_cells(cells: dict[str, str], row: int) -> Signup:
         signed_up_at=parse_timestamp(cells[SIGNED_UP_AT]),
         notes=cells[NOTES],
         row=row,
+        request_id=cells[REQUEST_ID],
     )
 
 
@@ -304,6 +319,7 @@ def signup_row(header_row: Sequence[str], signup: Signup) -> list[str]:
         STATUS: CANCELLED if signup.cancelled else CONFIRMED,
         SIGNED_UP_AT: format_timestamp(signup.signed_up_at) if signup.signed_up_at else "",
         NOTES: signup.notes,
+        REQUEST_ID: signup.request_id,
     }
     row = [""] * len(header_row)
     for header, value in values.items():

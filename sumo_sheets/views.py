@@ -21,7 +21,6 @@ from werkzeug.exceptions import HTTPException
 from wtforms.fields.choices import SelectChoice
 
 from . import services
-from . import sheet_format as fmt
 from .forms import (
     BadParameter,
     SignupForm,
@@ -31,7 +30,7 @@ from .forms import (
     parse_utc_start,
     parse_week,
 )
-from .model import HOUR, HOURLY_ROLES, Block, Role, SignupRefused, week_start
+from .model import HOUR, HOURLY_ROLES, Block, PlaceTaken, Role, SignupRefused, week_start
 from .storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
@@ -42,6 +41,11 @@ bp = Blueprint("schedule", __name__)
 def storage() -> Storage:
     """The app's storage backend."""
     return current_app.extensions["sumo_storage"]
+
+
+def reader() -> services.SheetReader:
+    """The app's sheet reader, which keeps the last good copy for when reads fail."""
+    return current_app.extensions["sumo_reader"]
 
 
 def now() -> datetime:
@@ -65,7 +69,7 @@ def _query(name: str, parse):
 def week():
     """The week's schedule: who is on, what is wanted, and coverage, hour by hour."""
     monday = _query("week", parse_week) or week_start(now().date())
-    view = services.week_view(storage(), monday, now())
+    view = services.week_view(reader().latest(), monday, now())
     return render_template("week.html", view=view, hourly_roles=HOURLY_ROLES)
 
 
@@ -73,7 +77,7 @@ def week():
 def api_week():
     """The same week as JSON, with UTC times; names only, never contacts."""
     monday = _query("week", parse_week) or week_start(now().date())
-    view = services.week_view(storage(), monday, now())
+    view = services.week_view(reader().latest(), monday, now())
     blocks = []
     for day in view.days:
         for block_view in day.blocks:
@@ -112,6 +116,7 @@ def api_week():
         time_zone=view.settings.time_zone.key,
         blocks=blocks,
         skipped_rows=len(view.problems),
+        stale_since=format_utc_start(view.stale_since) if view.stale_since else None,
     )
 
 
@@ -126,30 +131,68 @@ def signup():
             form.role.data = role.value
         if start:
             form.start.data = format_utc_start(start)
-    data = services.read_sheet(storage())
+    form.ensure_request_id()
+    problem, suggestion, data, taken = None, None, None, False
+    try:
+        # A signup is only ever decided on a fresh read, never on the last good copy.
+        data = reader().fresh() if request.method == "POST" else reader().latest()
+    except StorageError as error:
+        problem = f"{error.message} Your signup was not saved; please try again in a minute."
+        data = reader().last_good()
     _offer_start_times(form, data)
+    if data is not None and data.stale_since and problem is None:
+        problem = "The sheet cannot be read right now, so signups cannot be saved at the moment."
 
-    if form.validate_on_submit():
+    if problem is None and form.validate_on_submit():
         try:
-            made = services.sign_up(storage(), form.to_request(), now(), data)
+            outcome = services.sign_up(
+                reader(),
+                form.to_request(),
+                now(),
+                data,
+                services.RetryPolicy.from_config(current_app.config),
+            )
+        except PlaceTaken as refusal_taken:
+            form.start.errors.append(refusal_taken.message)
+            suggestion, taken = refusal_taken.suggestion, True
         except SignupRefused as refusal:
             getattr(form, refusal.field).errors.append(refusal.message)
+        except StorageError as error:
+            log.error("signup not completed: %s %s", error.message, error.detail)
+            problem = error.message
         else:
-            return redirect(url_for(".signed_up", signup_id=made.id), code=303)
-    status = 422 if form.errors else 200
-    return render_template("signup.html", form=form, settings=data.settings), status
+            return redirect(url_for(".signed_up", signup_id=outcome.signup.id), code=303)
+    if problem and request.method == "POST":
+        status = 503
+    elif taken:
+        status = 409
+    else:
+        status = 422 if form.errors else 200
+    return (
+        render_template(
+            "signup.html",
+            form=form,
+            settings=data.settings if data else None,
+            problem=problem,
+            suggestion=suggestion,
+        ),
+        status,
+    )
 
 
-def _offer_start_times(form: SignupForm, data: services.SheetData) -> None:
+def _offer_start_times(form: SignupForm, data: services.SheetData | None) -> None:
     """Fill the start list with open hours of the chosen week and the next, grouped by day."""
     try:
         chosen = parse_utc_start(form.start.data) if form.start.data else None
     except BadParameter:
         chosen = None
     moment = chosen or now()
-    monday = week_start(moment.astimezone(data.settings.time_zone).date())
     options: list[SelectChoice] = []
-    for block in services.open_hours(data, monday, now()):
+    blocks = []
+    if data is not None:
+        monday = week_start(moment.astimezone(data.settings.time_zone).date())
+        blocks = services.open_hours(data, monday, now())
+    for block in blocks:
         for hour in block.hours:
             if hour >= now() or hour == chosen:
                 value = format_utc_start(hour)
@@ -172,7 +215,7 @@ def _hour_label(hour: datetime) -> str:
 @bp.get("/signup/done/<signup_id>")
 def signed_up(signup_id: str):
     """Confirmation after a signup, read back from the sheet."""
-    made = services.find_signup(storage(), signup_id)
+    made = next((s for s in reader().latest().signups if s.id == signup_id), None)
     if made is None:
         abort(404, description="No signup with that ID; it may have been removed by a coordinator.")
     return render_template("done.html", signup=made)
@@ -186,12 +229,20 @@ def roles():
 
 @bp.get("/healthz")
 def healthz():
-    """200 with the backend's name when the sheet can be read, 503 otherwise."""
+    """ok when the sheet reads; degraded (200) while pages show the last good copy; else 503."""
     backend = storage()
     try:
-        backend.read_tabs(fmt.TAB_TITLES)
+        reader().fresh()
     except StorageError as error:
         log.warning("health check failed: %s %s", error.message, error.detail)
+        data = reader().last_good()
+        if data is not None:
+            return jsonify(
+                status="degraded",
+                storage=backend.backend_name,
+                error=error.message,
+                stale_since=format_utc_start(data.stale_since),
+            )
         return jsonify(status="unavailable", storage=backend.backend_name, error=error.message), 503
     return jsonify(status="ok", storage=backend.backend_name)
 

@@ -77,4 +77,8 @@ def google_config(emulator, site_account, google_sheet, tmp_path):
         "CREDENTIALS_FILES": [str(site_account[1])],
         "SHEETS_EMULATOR_HOST": emulator.host_port,
         "WORKBOOK": str(tmp_path / "unused.xlsx"),
+        # Retries as in production, but with waits short enough for tests.
+        "SHEETS_RETRY_ATTEMPTS": 3,
+        "SHEETS_RETRY_WAIT": 0.01,
+        "SHEETS_RETRY_BUDGET": 1,
     }

@@ -8,7 +8,7 @@ import pytest
 import requests
 from gspread.exceptions import APIError
 
-from sumo_sheets import create_app
+from sumo_sheets import create_app, services
 from sumo_sheets import sheet_format as fmt
 from sumo_sheets.storage import StorageError
 from sumo_sheets.storage.gsheets import GoogleSheetsStorage
@@ -255,6 +255,18 @@ def test_a_wrong_sheet_id_is_explained(google_config):
     assert health["status"] == "unavailable" and "SUMO_SHEET_ID" in health["error"]
 
 
+def inject_faults(emulator, status: int, count: int = 100) -> None:
+    requests.post(
+        f"http://{emulator.host_port}/_emulator/faults",
+        json={"count": count, "status": status},
+        timeout=5,
+    )
+
+
+def clear_faults(emulator) -> None:
+    requests.delete(f"http://{emulator.host_port}/_emulator/faults", timeout=5)
+
+
 @pytest.mark.parametrize(
     ("status", "message"),
     [(429, "the request quota is used up"), (503, "having trouble right now")],
@@ -262,17 +274,48 @@ def test_a_wrong_sheet_id_is_explained(google_config):
 def test_quota_and_outages_are_explained_then_the_site_recovers(
     ready_app, emulator, status, message
 ):
-    client = ready_app.test_client()
-    client.get("/")
-    requests.post(
-        f"http://{emulator.host_port}/_emulator/faults",
-        json={"count": 1, "status": status},
-        timeout=5,
-    )
-    page = client.get("/")
-    assert page.status_code == 503
-    assert message in page.get_data(as_text=True)
+    # A process that has not read the sheet yet has no copy to fall back on.
+    client = create_app(ready_app.config).test_client()
+    inject_faults(emulator, status)
+    try:
+        page = client.get("/")
+        assert page.status_code == 503
+        assert message in page.get_data(as_text=True)
+        assert client.get("/healthz").status_code == 503
+    finally:
+        clear_faults(emulator)
     assert client.get("/").status_code == 200
+
+
+def test_when_reads_fail_the_last_good_copy_is_shown_and_signups_wait(ready_app, emulator):
+    client = ready_app.test_client()
+    assert client.post("/signup", data=FORM).status_code == 303
+    inject_faults(emulator, 503)
+    try:
+        page = client.get("/?week=2026-W49")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "may be out of date since 10:00 UTC" in text
+        assert "Ann" in text
+        health = client.get("/healthz")
+        assert health.status_code == 200
+        assert health.get_json()["status"] == "degraded"
+        assert client.get("/api/week?week=2026-W49").get_json()["stale_since"] == (
+            "2026-11-25T10:00Z"
+        )
+
+        refused = client.post("/signup", data={**FORM, "name": "Bo", "contact": "bo@x.org"})
+        form = html.unescape(refused.get_data(as_text=True))
+        assert refused.status_code == 503
+        assert "Your signup was not saved" in form
+        assert 'value="Bo"' in form and 'value="bo@x.org"' in form
+    finally:
+        clear_faults(emulator)
+    assert "Bo" not in [
+        s.name for s in services.read_sheet(ready_app.extensions["sumo_storage"]).signups
+    ]
+    assert "out of date" not in client.get("/?week=2026-W49").get_data(as_text=True)
+    assert client.get("/healthz").get_json()["status"] == "ok"
 
 
 def test_a_disabled_sheets_api_is_explained(google_storage):
@@ -293,12 +336,13 @@ def test_the_backend_fetches_nothing_until_first_used(emulator, site_account):
     assert emulator_counts(emulator).get("total", 0) == 0
 
 
-def test_a_signup_costs_one_read_and_one_append(ready_app, emulator):
+def test_a_signup_costs_two_reads_and_one_append(ready_app, emulator):
     client = ready_app.test_client()
     client.get("/")  # the process learns the spreadsheet's tabs once
     reset_counts(emulator)
     assert client.post("/signup", data=FORM).status_code == 303
     counts = emulator_counts(emulator)
-    assert counts.get("spreadsheets.values.batchGet") == 1
+    # One read to check the rules, the append, and one read to confirm it in sheet order.
+    assert counts.get("spreadsheets.values.batchGet") == 2
     assert counts.get("spreadsheets.values.append") == 1
     assert counts.get("spreadsheets.get", 0) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -228,15 +229,28 @@ def test_health_names_the_backend_when_the_sheet_can_be_read(client):
     assert response.get_json() == {"status": "ok", "storage": "workbook"}
 
 
-def test_health_is_503_and_pages_explain_when_the_workbook_is_unreadable(client, workbook_path):
-    client.get("/")  # creates the workbook
+def test_health_is_503_and_pages_explain_when_the_workbook_is_unreadable(app, workbook_path):
+    create_app(app.config).test_client().get("/")  # another process creates the workbook
     workbook_path.write_bytes(b"this is not a spreadsheet")
+    client = app.test_client()  # a process with no good copy to fall back on
     health = client.get("/healthz")
     assert health.status_code == 503
     assert health.get_json()["status"] == "unavailable"
     page = client.get("/")
     assert page.status_code == 503
     assert "cannot be read right now" in page.get_data(as_text=True)
+
+
+def test_an_unreadable_workbook_shows_the_last_good_copy_and_keeps_the_form(client, workbook_path):
+    assert sign_up(client).status_code == 303
+    workbook_path.write_bytes(b"this is not a spreadsheet")
+
+    page = client.get("/?week=2026-W49").get_data(as_text=True)
+    assert "may be out of date since 10:00 UTC" in page and "Ann" in page
+    assert client.get("/healthz").get_json()["status"] == "degraded"
+    refused = sign_up(client, name="Bo", contact="bo@example.org")
+    assert refused.status_code == 503
+    assert 'value="Bo"' in refused.get_data(as_text=True)
 
 
 def test_a_messy_coordinator_workbook_still_shows_the_right_week(workbook_path):
@@ -330,3 +344,49 @@ def test_a_schedule_in_los_angeles_time_is_shown_in_utc_with_local_hours_beside(
     assert "17:00–19:00 UTC" in page and "(09:00–11:00)" in page
     summer = client.get("/api/week?week=2027-W27").get_json()
     assert [b["start"] for b in summer["blocks"]] == ["2027-07-05T16:00Z"]  # 09:00 PDT
+
+
+def test_the_form_carries_a_request_key_that_survives_a_refusal(client):
+    form = client.get("/signup").get_data(as_text=True)
+    key = re.search(r'name="request_id" type="hidden" value="([^"]+)"', form)[1]
+    assert len(key) >= 16
+    refused = sign_up(client, request_id=key, name="").get_data(as_text=True)
+    assert f'value="{key}"' in refused
+    assert key not in client.get("/signup").get_data(as_text=True)  # a new form, a new key
+
+
+def test_a_form_sent_twice_shows_the_same_confirmation_and_makes_one_row(client, workbook_path):
+    key = "double-click-key-0001"
+    first = sign_up(client, request_id=key)
+    second = sign_up(client, request_id=key)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    rows = signup_rows(workbook_path)
+    assert len(rows) == 1
+    assert rows[0][fmt.SIGNUP_HEADERS.index(fmt.REQUEST_ID)] == key
+
+
+def test_a_malformed_request_key_is_replaced_not_stored(client, workbook_path):
+    assert sign_up(client, request_id="=HYPERLINK(1)").status_code == 303
+    stored = signup_rows(workbook_path)[0][fmt.SIGNUP_HEADERS.index(fmt.REQUEST_ID)]
+    assert stored and stored != "=HYPERLINK(1)"
+
+
+def test_losing_the_last_place_to_another_process_offers_the_nearest_open_hour(app, tmp_path):
+    from sumo_sheets import services
+    from sumo_sheets.model import Role
+
+    from .test_signup_races import MONDAY_14, RivalAppendsFirst, rival
+
+    storage = app.extensions["sumo_storage"]
+    services.init_sheet(storage)
+    racing = RivalAppendsFirst(storage, [rival("Rae", Role.ANCHOR, MONDAY_14, hours=2)])
+    client = create_app(app.config, storage=racing).test_client()
+
+    response = sign_up(client, role="anchor", name="Ann Lost", note="keep me")
+    page = html.unescape(response.get_data(as_text=True))
+
+    assert response.status_code == 409
+    assert "Someone took the last Anchor place just before you" in page
+    assert "/signup?role=anchor&start=2026-11-30T16:00Z" in page
+    assert 'value="Ann Lost"' in page and "keep me" in page
