@@ -27,9 +27,8 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 
     from flask_wtf.csrf import CSRFProtect
 
-    from .storage import open_storage
-
     from .services import SheetReader
+    from .storage import open_storage
 
     backend = storage or open_storage(app.config)
     app.extensions["sumo_storage"] = backend

@@ -21,6 +21,17 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     # Forms are small; anything bigger is not a signup.
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Google Sheets calls that fail for a passing reason (quota, 5xx, timeouts) are tried at
+    # most this many times in all, reads and idempotent writes only: appends are tried once.
+    "SHEETS_RETRY_ATTEMPTS": 6,
+    # ... and no retry starts later than this many seconds after the first try, so a page
+    # is answered (or explained) while the volunteer is still waiting for it.
+    "SHEETS_RETRY_BUDGET": 20,
+    # The first wait in seconds; each wait is random up to twice the last one's ceiling
+    # (full jitter, so many workers do not retry in step), never more than 8 s.
+    "SHEETS_RETRY_WAIT": 0.5,
+    # Seconds one request to Google may take (to connect, and then between bytes).
+    "SHEETS_TIMEOUT": 15,
 }
 
 
