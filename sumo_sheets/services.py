@@ -284,7 +284,7 @@ def sign_up(
     data = data or reader.fresh()
     earlier = _row_for_request(data, request.request_id)
     if earlier is not None:
-        return SignupOutcome(earlier, repeated=True)
+        return _replay(reader, data, earlier, now)
     start, end = check_signup(
         request, data.blocks_near(request.start), data.signups, data.settings, now
     )
@@ -304,9 +304,9 @@ def sign_up(
         notes=request.notes.strip(),
         request_id=request.request_id,
     )
-    there_before = {_row_key(s) for s in data.signups}
-    after = _append_once(reader, fmt.signup_row(header, signup), signup.id, retry)
-    return _confirm_in_sheet_order(reader, after, signup.id, request, there_before, now)
+    there_before = [_row_key(s) for s in data.signups]
+    after, landed_at = _append_once(reader, fmt.signup_row(header, signup), signup.id, retry)
+    return _confirm_in_sheet_order(reader, after, signup.id, request, there_before, landed_at, now)
 
 
 def _row_for_request(data: SheetData, request_id: str) -> Signup | None:
@@ -325,8 +325,9 @@ def _row_key(signup: Signup) -> tuple:
 
 def _append_once(
     reader: SheetReader, row: list[str], signup_id: str, retry: RetryPolicy
-) -> SheetData:
-    """Append the row so that it lands exactly once, then return a fresh read holding it.
+) -> tuple[SheetData, int | None]:
+    """Append the row so that it lands exactly once; return a fresh read holding it, and
+    the row number the append reported (None when it landed but its reply was lost).
 
     An append that failed may still have landed (the reply was lost), so before trying
     again the sheet is read to see whether the row is there.
@@ -336,21 +337,22 @@ def _append_once(
         return any(s.id == signup_id for s in data.signups)
 
     may_have_landed = False
+    landed_at: int | None = None
     try:
         for attempt in retry.retrying():
             with attempt:
                 if may_have_landed:
                     data = reader.fresh()
                     if landed(data):
-                        return data
+                        return data, landed_at
                 try:
-                    reader.storage.append_rows(fmt.SIGNUPS, [row])
+                    landed_at = reader.storage.append_rows(fmt.SIGNUPS, [row])
                 except StorageError as error:
                     may_have_landed = may_have_landed or error.maybe_applied
                     raise
                 # It landed; from here on a failed read must not lead to a second append.
                 may_have_landed = True
-                return reader.fresh()
+                return reader.fresh(), landed_at
     except StorageError as error:
         if not error.transient:
             raise
@@ -368,7 +370,7 @@ def _append_once(
                 transient=True,
             ) from error
         if landed(data):
-            return data
+            return data, landed_at
     where = "Google Sheets is" if reader.storage.backend_name == "google-sheets" else "The sheet is"
     raise SignupNotSaved(
         f"{where} busy, your signup was not saved — try again.",
@@ -382,44 +384,88 @@ def _confirm_in_sheet_order(
     data: SheetData,
     signup_id: str,
     request: SignupRequest,
-    there_before: set[tuple],
+    there_before: list[tuple],
+    landed_at: int | None,
     now: datetime,
 ) -> SignupOutcome:
-    """Keep the new row only if it fits behind every row ahead of it; else cancel it."""
+    """Keep the new row only if it fits behind every row ahead of it; else cancel it.
+
+    Rows that were in the sheet when the request was checked are ahead of it wherever a
+    sort has put them since. Rows that arrived meanwhile are ordered by their place in the
+    sheet, which is the order Google applied the appends in, unless the tab was sorted or
+    rows were moved since: then every one of them counts as ahead (a place may go unfilled,
+    but none is filled twice).
+    """
     mine = next((s for s in data.signups if s.id == signup_id), None)
     if mine is None:
         # Deleted by a coordinator in the moment since it landed: nothing left to confirm.
         raise SignupNotSaved(
             "Your signup was removed from the sheet as it was saved; please try again."
         )
+    reordered = _reordered_since(data, mine, there_before, landed_at)
+    if reordered:
+        log.info("signup %s: the tab was reordered meanwhile; deciding conservatively", signup_id)
+    before = set(there_before)
+
+    def is_ahead(other: Signup) -> bool:
+        return _row_key(other) in before or reordered or other.row < mine.row
+
+    def is_twin(other: Signup) -> bool:
+        return bool(other.request_id) and other.request_id == mine.request_id and other != mine
+
+    # The same form may reach the sheet twice through two processes (a double click): the
+    # first row in sheet order stands, or, if the tab was reordered, the smaller ID (an
+    # order every process agrees on whatever a sort did).
     twin = next(
         (
             s
             for s in data.signups
-            if s.request_id and s.request_id == mine.request_id and s.row < mine.row
+            if is_twin(s) and s.confirmed and (s.id < mine.id if reordered else s.row < mine.row)
         ),
         None,
     )
     if twin is not None:
-        # The same form reached another process first (a double click): keep that one.
         _cancel_own_row(reader, mine)
         return SignupOutcome(twin, repeated=True)
-    # Rows that were in the sheet before the append are ahead of it wherever a sort put
-    # them; rows that arrived meanwhile are ordered by their place in the sheet.
-    ahead = [
-        s
-        for s in data.signups
-        if s.id != signup_id and (_row_key(s) in there_before or s.row < mine.row)
-    ]
+    ahead = [s for s in data.signups if s.id != signup_id and not is_twin(s) and is_ahead(s)]
+    _keep_if_it_fits(reader, data, mine, request, ahead, now)
+    return SignupOutcome(mine)
+
+
+def _reordered_since(
+    data: SheetData, mine: Signup, there_before: list[tuple], landed_at: int | None
+) -> bool:
+    """True when the tab may have been sorted or rows moved since the request was checked."""
+    if landed_at is None or mine.row != landed_at:
+        return True
+    position = {_row_key(s): s.row for s in data.signups}
+    old_rows = [position[key] for key in there_before if key in position]
+    if old_rows != sorted(old_rows):
+        return True
+    # Appends land below every row already there; a newer row above an older one was moved.
+    last_old = max(old_rows, default=0)
+    before = set(there_before)
+    return any(s.row < last_old for s in data.signups if _row_key(s) not in before)
+
+
+def _keep_if_it_fits(
+    reader: SheetReader,
+    data: SheetData,
+    mine: Signup,
+    request: SignupRequest,
+    ahead: Sequence[Signup],
+    now: datetime,
+) -> None:
+    """Cancel ``mine`` and say why if it breaks a rule behind the rows ahead of it."""
     block = block_at(data.blocks_near(mine.start), mine.start)
     if block is None:
-        return SignupOutcome(mine)  # the hours were changed meanwhile; a coordinator decides
+        return  # the hours were changed meanwhile; a coordinator decides
     try:
         check_room(request, block, mine.start, mine.end, ahead, data.settings)
     except SignupRefused as refusal:
-        log.info("signup %s lost the race for its place: %s", signup_id, refusal.message)
+        log.info("signup %s lost the race for its place: %s", mine.id, refusal.message)
         _cancel_own_row(reader, mine)
-        others = [s for s in data.signups if s.id != signup_id]
+        others = [s for s in data.signups if s.id != mine.id]
         if isinstance(refusal, SlotFull) and not isinstance(refusal, PlaceTaken):
             raise PlaceTaken(
                 f"Someone took the last {request.role.label} place just before you, so this "
@@ -427,11 +473,40 @@ def _confirm_in_sheet_order(
                 suggestion=nearest_open_start(data, request, others, now),
             ) from refusal
         raise
-    return SignupOutcome(mine)
+
+
+def _replay(reader: SheetReader, data: SheetData, earlier: Signup, now: datetime) -> SignupOutcome:
+    """A form sent again: its first row stands, unless it never finished being checked.
+
+    A first try that lost its race but could not withdraw its row (the sheet stopped
+    answering) left it confirmed; checked here again in sheet order, it is withdrawn now.
+    """
+    if earlier.confirmed:
+        ahead = [s for s in data.signups if s.row < earlier.row and s.id != earlier.id]
+        as_asked = SignupRequest(
+            earlier.name,
+            earlier.contact,
+            earlier.role,
+            earlier.start,
+            max(1, round(earlier.hours)),
+            request_id=earlier.request_id,
+        )
+        _keep_if_it_fits(reader, data, earlier, as_asked, ahead, now)
+    return SignupOutcome(earlier, repeated=True)
 
 
 def _cancel_own_row(reader: SheetReader, mine: Signup) -> None:
-    reader.storage.update_row(fmt.SIGNUPS, mine.id, {fmt.STATUS: fmt.CANCELLED})
+    """Withdraw a row this request added; if that fails, the volunteer must send again."""
+    try:
+        reader.storage.update_row(fmt.SIGNUPS, mine.id, {fmt.STATUS: fmt.CANCELLED})
+    except StorageError as error:
+        raise SignupUncertain(
+            "Someone else was signing up for the same place at the same moment, and the sheet "
+            "stopped answering before your signup could be settled. Please send the form "
+            "again: it is safe, it will not sign you up twice.",
+            detail=error.detail,
+            transient=True,
+        ) from error
 
 
 def nearest_open_start(

@@ -36,7 +36,7 @@ class RivalAppendsFirst:
             header = self.inner.read_tabs([fmt.SIGNUPS])[fmt.SIGNUPS][0]
             rivals, self.rivals = self.rivals, []
             self.inner.append_rows(title, [fmt.signup_row(header, s) for s in rivals])
-        self.inner.append_rows(title, rows)
+        return self.inner.append_rows(title, rows)
 
     def update_row(self, title, row_id, changes, *, id_header="ID"):
         return self.inner.update_row(title, row_id, changes, id_header=id_header)
@@ -115,19 +115,10 @@ def test_rows_that_were_there_first_count_even_if_a_sort_moved_them_below_ours(w
 
     class SortsAfterOurAppend(RivalAppendsFirst):
         def append_rows(self, title, rows):
-            super().append_rows(title, rows)
-            grid = self.inner.read_tabs([title])[title]
+            landed = super().append_rows(title, rows)
             # A coordinator sorts Z-A by name: Ann's row (ours) goes above Mo and Ned.
-            body = sorted(grid[1:], key=lambda r: r[1], reverse=True)
-            path = self.inner.path
-            import openpyxl
-
-            book = openpyxl.load_workbook(path)
-            sheet = book[title]
-            for number, row in enumerate(body, start=2):
-                for column, value in enumerate(row, start=1):
-                    sheet.cell(number, column, value)
-            book.save(path)
+            sort_signups_by_name(self.inner, descending=True)
+            return landed
 
     # Ann's early check is made on a read taken before Ned (a stale read, as under load).
     stale = services.read_sheet(workbook)
@@ -178,3 +169,53 @@ def test_a_person_already_on_before_the_race_is_told_plainly(workbook):
             services.SheetReader(workbook), ask("Ann", Role.HELPER, request_id="other" * 4), NOW
         )
     assert len(services.read_sheet(workbook).signups) == 1
+
+
+def sort_signups_by_name(storage: WorkbookStorage, descending: bool = False) -> None:
+    """A coordinator sorting the Signups tab by Name in their spreadsheet program."""
+    import openpyxl
+
+    grid = storage.read_tabs([fmt.SIGNUPS])[fmt.SIGNUPS]
+    width = max(len(row) for row in grid)
+    body = sorted(grid[1:], key=lambda r: r[1], reverse=descending)
+    book = openpyxl.load_workbook(storage.path)
+    sheet = book[fmt.SIGNUPS]
+    for number, row in enumerate(body, start=2):
+        for column in range(1, width + 1):
+            value = row[column - 1] if column <= len(row) else ""
+            sheet.cell(number, column).value = value or None
+    book.save(storage.path)
+
+
+def test_a_sort_between_our_append_and_our_check_cannot_let_two_into_one_place(workbook):
+    # Zed took the last Anchor place and was confirmed (in their own process) before Ann's
+    # row landed; then a coordinator sorts by name, which lifts Ann's row above Zed's.
+    class SortedRightAfterOurAppend(RivalAppendsFirst):
+        def append_rows(self, title, rows):
+            landed = super().append_rows(title, rows)
+            sort_signups_by_name(self.inner)
+            return landed
+
+    racing = SortedRightAfterOurAppend(workbook, [rival("Zed", Role.ANCHOR, MONDAY_14, 2)])
+    with pytest.raises(PlaceTaken):
+        services.sign_up(services.SheetReader(racing), ask("Ann", Role.ANCHOR), NOW)
+    assert [s.name for s in confirmed(workbook)] == ["Zed"]
+
+
+def test_a_loser_that_could_not_withdraw_its_row_is_withdrawn_when_the_form_is_resent(workbook):
+    class CannotCancel(RivalAppendsFirst):
+        def update_row(self, title, row_id, changes, *, id_header="ID"):
+            from sumo_sheets.storage import StorageError
+
+            raise StorageError("busy", transient=True)
+
+    racing = CannotCancel(workbook, [rival("Rae", Role.ANCHOR, MONDAY_14, hours=2)])
+    form = ask("Ann", Role.ANCHOR, request_id="resent-form-key-01")
+    with pytest.raises(services.SignupUncertain) as unsettled:
+        services.sign_up(services.SheetReader(racing), form, NOW)
+    assert "send the form again" in unsettled.value.message
+    assert {s.name for s in confirmed(workbook)} == {"Rae", "Ann"}  # over, for the moment
+
+    with pytest.raises(PlaceTaken):
+        services.sign_up(services.SheetReader(workbook), form, NOW)
+    assert [s.name for s in confirmed(workbook)] == ["Rae"]

@@ -71,8 +71,10 @@ class Storage(Protocol):
         """Read whole tabs in one go; a missing tab reads as an empty grid."""
         ...
 
-    def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> None:
+    def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> int | None:
         """Add rows after the last row of the tab, as text, never overwriting a row.
+
+        Returns the sheet row number (1-based) where the first row landed, or None.
 
         Tried once, never retried here (an append is not idempotent): on failure the
         StorageError says whether it is transient and whether the rows may have landed.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -202,8 +203,10 @@ class GoogleSheetsStorage:
             grids[title] = [[_text(v) for v in row] for row in value_range.get("values", [])]
         return grids
 
-    def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> None:
+    def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> int | None:
         """Append as RAW text with INSERT_ROWS, anchored at A1, never over a coordinator's row.
+
+        Returns the row number Google reports the first row landed at.
 
         Tried exactly once: sent twice, an append adds the rows twice. A failure is
         ``transient`` for 429, 500, 502, 503, 504, timeouts and connection errors, and
@@ -212,13 +215,14 @@ class GoogleSheetsStorage:
         sending. A 429, a refused connection or a connect timeout mean it never arrived.
         """
         tab = self._require_tab(title)
-        self._call(
+        reply = self._call(
             self._http().values_append,
             self.key,
             f"{a1_tab(tab['title'])}!A1",
             params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
             body={"values": [list(row) for row in rows]},
         )
+        return _first_row(reply.get("updates", {}).get("updatedRange", ""))
 
     def update_row(
         self, title: str, row_id: str, changes: Mapping[str, str], *, id_header: str = "ID"
@@ -602,6 +606,12 @@ class GoogleSheetsStorage:
                 maybe_applied=True,
             )
         return StorageError("Google Sheets refused the request.", detail=detail)
+
+
+def _first_row(a1_range: str) -> int | None:
+    """The first row number of a range such as 'Signups'!A7:K7, or None if it has none."""
+    match = re.search(r"!\$?[A-Za-z]*\$?(\d+)", a1_range)
+    return int(match[1]) if match else None
 
 
 class _StaleTab(StorageError):

@@ -94,8 +94,8 @@ class WorkbookStorage:
             book = self._fresh_book()
             return {title: _grid(_sheet(book, title)) for title in titles}
 
-    def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> None:
-        """Add rows below the last non-empty row of the tab, as text."""
+    def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> int | None:
+        """Add rows below the last non-empty row of the tab, as text; return the first's row."""
         with self._writing() as write:
             sheet = _sheet(write.book, title)
             if sheet is None:
@@ -107,6 +107,7 @@ class WorkbookStorage:
                     if value != "":
                         _set_text(sheet.cell(next_row + offset, column), value)
                 write.entries.append(_append_entry(title, header, row))
+        return next_row
 
     def update_row(
         self, title: str, row_id: str, changes: Mapping[str, str], *, id_header: str = "ID"
