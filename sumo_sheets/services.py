@@ -10,6 +10,7 @@ import logging
 import random
 import secrets
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -414,14 +415,10 @@ def _confirm_in_sheet_order(
         return bool(other.request_id) and other.request_id == mine.request_id and other != mine
 
     # The same form may reach the sheet twice through two processes (a double click): the
-    # first row in sheet order stands, or, if the tab was reordered, the smaller ID (an
-    # order every process agrees on whatever a sort did).
+    # row above stands. If the tab was reordered meanwhile, which is above cannot be told,
+    # and this row gives way (both may: the volunteer is then told it was not kept).
     twin = next(
-        (
-            s
-            for s in data.signups
-            if is_twin(s) and s.confirmed and (s.id < mine.id if reordered else s.row < mine.row)
-        ),
+        (s for s in data.signups if is_twin(s) and s.confirmed and (reordered or s.row < mine.row)),
         None,
     )
     if twin is not None:
@@ -495,10 +492,22 @@ def _replay(reader: SheetReader, data: SheetData, earlier: Signup, now: datetime
     return SignupOutcome(earlier, repeated=True)
 
 
-def _cancel_own_row(reader: SheetReader, mine: Signup) -> None:
-    """Withdraw a row this request added; if that fails, the volunteer must send again."""
+def _cancel_own_row(reader: SheetReader, mine: Signup, settle_seconds: float = 1.0) -> None:
+    """Withdraw a row this request added; if that fails, the volunteer must send again.
+
+    Where row updates are not atomic (Google Sheets), another process whose update went
+    astray during a coordinator's sort may put this cell back as it saw it a moment ago.
+    So after a pause the row is checked once more, and withdrawn again if need be.
+    """
     try:
         reader.storage.update_row(fmt.SIGNUPS, mine.id, {fmt.STATUS: fmt.CANCELLED})
+        if getattr(reader.storage, "atomic_row_updates", False) or settle_seconds <= 0:
+            return
+        time.sleep(settle_seconds)
+        again = next((s for s in reader.fresh().signups if s.id == mine.id), None)
+        if again is not None and again.confirmed:
+            log.warning("signup %s: withdrawal undone meanwhile; withdrawing again", mine.id)
+            reader.storage.update_row(fmt.SIGNUPS, mine.id, {fmt.STATUS: fmt.CANCELLED})
     except StorageError as error:
         raise SignupUncertain(
             "Someone else was signing up for the same place at the same moment, and the sheet "

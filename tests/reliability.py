@@ -330,19 +330,11 @@ def volunteer(
         if double_click:
             with ThreadPoolExecutor(2) as pool:
                 replies = list(pool.map(lambda _: send(), range(2)))
-            locations = {r.headers.get("Location") for r in replies if r.status_code == 303}
-            if len(locations) > 1:
-                return Answer(
-                    plan,
-                    hidden["request_id"],
-                    "accepted",
-                    double_click=True,
-                    detail=f"two confirmations for one form: {sorted(locations)}",
-                )
-            reply = next((r for r in replies if r.status_code == 303), replies[-1])
         else:
-            reply = send()
-        if reply.status_code == 503 and resends < max_resends:
+            replies = [send()]
+        verdicts = [_judge(session, site_url, reply) for reply in replies]
+        unsaved = all(outcome == "not_saved" for outcome, _, _ in verdicts)
+        if unsaved and resends < max_resends:
             resends += 1
             time.sleep(0.2 * resends)
             continue
@@ -350,22 +342,33 @@ def volunteer(
     answer = Answer(
         plan,
         hidden["request_id"],
-        "",
+        "not_saved",
         resends=resends,
         double_click=double_click,
-        status=reply.status_code,
+        status=replies[-1].status_code,
     )
-    if reply.status_code == 303:
-        answer.signup_id = reply.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-        done = session.get(site_url + reply.headers["Location"], timeout=60).text
-        answer.outcome = "refused" if "marked cancelled" in done else "accepted"
-    elif reply.status_code in (409, 422):
-        answer.outcome = "refused"
-        answer.detail = _first_error(reply.text)
-    else:
-        answer.outcome = "not_saved"
-        answer.detail = f"{reply.status_code}: {_first_error(reply.text)}"
+    accepted = {signup_id for outcome, signup_id, _ in verdicts if outcome == "accepted"}
+    if len(accepted) > 1:
+        answer.detail = f"two confirmations for one form: {sorted(accepted)}"
+    for outcome in ("accepted", "refused", "not_saved"):
+        match = next((v for v in verdicts if v[0] == outcome), None)
+        if match:
+            answer.outcome, answer.signup_id, detail = match
+            answer.detail = answer.detail or detail
+            answer.status = replies[verdicts.index(match)].status_code
+            break
     return answer
+
+
+def _judge(session: requests.Session, site_url: str, reply: requests.Response):
+    """What one answer told the volunteer: (outcome, signup ID, detail)."""
+    if reply.status_code == 303:
+        signup_id = reply.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+        done = session.get(site_url + reply.headers["Location"], timeout=60).text
+        return ("refused" if "marked cancelled" in done else "accepted", signup_id, "")
+    if reply.status_code in (409, 422):
+        return ("refused", "", _first_error(reply.text))
+    return ("not_saved", "", f"{reply.status_code}: {_first_error(reply.text)}")
 
 
 def _first_error(page: str) -> str:
@@ -452,7 +455,7 @@ class Coordinator(threading.Thread):
                     if len(rows) > 2 and not any(rows[1]) and any(any(r) for r in rows[2:]):
                         tab.delete_rows(2)
                 self.edits += 1
-            except APIError as error:  # a fault meant for the site may hit us too
+            except (APIError, requests.RequestException) as error:  # faults hit us too
                 self.errors.append(str(error))
 
 

@@ -131,6 +131,8 @@ class GoogleSheetsStorage:
     """Tabs of one Google Sheet, shared with a service account."""
 
     backend_name = "google-sheets"
+    # The API has no conditional write: update_row checks and puts back, but is not atomic.
+    atomic_row_updates = False
 
     def __init__(
         self,

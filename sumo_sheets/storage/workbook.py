@@ -75,6 +75,8 @@ class WorkbookStorage:
     """Tabs of an .xlsx file, read and written with openpyxl."""
 
     backend_name = "workbook"
+    # update_row finds and writes its row under the file lock: it cannot land elsewhere.
+    atomic_row_updates = True
 
     def __init__(self, path: str | os.PathLike, new_file_tabs: Sequence[TabSpec] = ()) -> None:
         self.path = Path(path)
