@@ -11,19 +11,11 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_random_exponential,
-)
+from tenacity import RetryCallState
 
 from . import sheet_format as fmt
 from .model import (
@@ -45,6 +37,7 @@ from .model import (
     check_signup,
     week_start,
 )
+from .retry import RetryPolicy
 from .sheet_format import Problem
 from .storage import Storage, StorageError, TabRepair
 
@@ -201,42 +194,6 @@ def new_signup_id(taken: set[str]) -> str:
         candidate = "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
         if candidate not in taken:
             return candidate
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try a write that failed for a passing reason: bounded in tries and time."""
-
-    attempts: int = 6
-    budget_seconds: float = 20.0
-    first_wait_seconds: float = 0.5
-    longest_wait_seconds: float = 8.0
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> RetryPolicy:
-        """Read SHEETS_RETRY_ATTEMPTS, SHEETS_RETRY_BUDGET and SHEETS_RETRY_WAIT."""
-        default = cls()
-        return cls(
-            attempts=int(config.get("SHEETS_RETRY_ATTEMPTS") or default.attempts),
-            budget_seconds=float(config.get("SHEETS_RETRY_BUDGET") or default.budget_seconds),
-            first_wait_seconds=float(config.get("SHEETS_RETRY_WAIT") or default.first_wait_seconds),
-        )
-
-    def retrying(self) -> Retrying:
-        """A tenacity loop: exponential waits with full jitter, retrying transient errors only."""
-        return Retrying(
-            stop=stop_after_attempt(self.attempts) | stop_before_delay(self.budget_seconds),
-            wait=wait_random_exponential(
-                multiplier=self.first_wait_seconds, max=self.longest_wait_seconds
-            ),
-            retry=retry_if_exception(_is_transient),
-            before_sleep=_log_retry,
-            reraise=True,
-        )
-
-
-def _is_transient(error: BaseException) -> bool:
-    return isinstance(error, StorageError) and error.transient
 
 
 def _log_retry(state: RetryCallState) -> None:

@@ -29,16 +29,10 @@ import urllib3.exceptions
 from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 from google.oauth2 import service_account
 from gspread.utils import extract_id_from_url, rowcol_to_a1
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_random_exponential,
-)
+from tenacity import RetryCallState
 
 from ..emulator.client import redirect_session_to_emulator
+from ..retry import RetryPolicy, setting
 from ..sheet_format import column_index, header_key
 from . import Grid, StorageError, TabRepair, TabSpec
 from .rows import cells_to_change
@@ -169,10 +163,10 @@ class GoogleSheetsStorage:
             sheet_key(str(config["SHEET_ID"])),
             credentials_files=config.get("CREDENTIALS_FILES") or (),
             emulator_host=config.get("SHEETS_EMULATOR_HOST") or "",
-            retry_attempts=_setting(config, "SHEETS_RETRY_ATTEMPTS", int, RETRY_ATTEMPTS),
-            retry_budget=_setting(config, "SHEETS_RETRY_BUDGET", float, RETRY_BUDGET_SECONDS),
-            retry_wait=_setting(config, "SHEETS_RETRY_WAIT", float, RETRY_FIRST_WAIT_SECONDS),
-            timeout=_setting(config, "SHEETS_TIMEOUT", float, TIMEOUT_SECONDS),
+            retry_attempts=setting(config, "SHEETS_RETRY_ATTEMPTS", int, RETRY_ATTEMPTS),
+            retry_budget=setting(config, "SHEETS_RETRY_BUDGET", float, RETRY_BUDGET_SECONDS),
+            retry_wait=setting(config, "SHEETS_RETRY_WAIT", float, RETRY_FIRST_WAIT_SECONDS),
+            timeout=setting(config, "SHEETS_TIMEOUT", float, TIMEOUT_SECONDS),
         )
 
     # -- the contract --------------------------------------------------------------------
@@ -524,12 +518,13 @@ class GoogleSheetsStorage:
             return operation()  # the enclosing loop retries the whole operation
         self._local.retrying = True
         try:
-            return Retrying(
-                stop=stop_after_attempt(self.retry_attempts) | stop_before_delay(self.retry_budget),
-                wait=wait_random_exponential(
-                    multiplier=self.retry_wait, max=RETRY_LONGEST_WAIT_SECONDS
-                ),
-                retry=retry_if_exception(_is_transient),
+            policy = RetryPolicy(
+                self.retry_attempts,
+                self.retry_budget,
+                self.retry_wait,
+                RETRY_LONGEST_WAIT_SECONDS,
+            )
+            return policy.retrying(
                 before_sleep=lambda state: _log_retry(name, state),
                 retry_error_callback=lambda state: _give_up(name, state),
             )(operation)
@@ -729,17 +724,6 @@ def _column_count(tab: Mapping[str, Any]) -> int:
     return tab.get("gridProperties", {}).get("columnCount", NEW_TAB_SIZE[1])
 
 
-def _setting(config: Mapping[str, Any], name: str, kind: type, default: float) -> Any:
-    """A number setting; environment values arrive JSON-parsed, config.py ones as typed."""
-    value = config.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
-
-
 def _status_code(error: gspread.exceptions.APIError) -> int:
     """The HTTP status; gspread says -1 when the body was not Google's JSON (a proxy's page)."""
     if isinstance(error.code, int) and error.code > 0:
@@ -782,10 +766,6 @@ def _never_sent(error: BaseException) -> bool:
             ]
         )
     return False
-
-
-def _is_transient(error: BaseException) -> bool:
-    return isinstance(error, StorageError) and error.transient
 
 
 def _why(error: BaseException | None) -> str:
