@@ -21,6 +21,25 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     # Forms are small; anything bigger is not a signup.
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # The site's public address, for links in emails sent outside a request (reminders);
+    # within a request the address the volunteer used is taken.
+    "SITE_URL": "",
+    # Personal manage links (/my/<token>) stop working after this many days.
+    "MANAGE_LINK_DAYS": 365,
+    # Volunteers may cancel on the site until this many hours before their shift starts.
+    "CANCEL_CUTOFF_HOURS": 2,
+    # The longest weekly repeat the form offers.
+    "REPEAT_WEEKS_MAX": 8,
+    # Reminders go this many hours before each shift (run `flask reminders send` from cron).
+    "REMINDER_HOURS": [24, 1],
+    # Email is off unless MAIL_SERVER is set (SUMO_MAIL_SERVER, SUMO_MAIL_PORT, ...).
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_SENDER": "SUMO Live Chat <livechat-noreply@localhost>",
     # Google Sheets calls that fail for a passing reason (quota, 5xx, timeouts) are tried at
     # most this many times in all, reads and idempotent writes only: appends are tried once.
     "SHEETS_RETRY_ATTEMPTS": 6,

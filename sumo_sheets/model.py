@@ -125,6 +125,8 @@ class Signup:
     notes: str = ""
     row: int = 0
     request_id: str = ""
+    # The volunteer's own IANA zone when they signed up, for their emails; blank if unknown.
+    time_zone: str = ""
 
     @property
     def confirmed(self) -> bool:
@@ -169,6 +171,8 @@ class SignupRequest:
     notes: str = ""
     # The form submission's idempotency key: a resent form finds the row it already made.
     request_id: str = ""
+    # The zone the volunteer saw the form in (IANA name), kept for their emails.
+    time_zone: str = ""
 
 
 class SignupRefused(Exception):

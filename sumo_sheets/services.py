@@ -261,6 +261,7 @@ def sign_up(
         signed_up_at=now,
         notes=request.notes.strip(),
         request_id=request.request_id,
+        time_zone=request.time_zone,
     )
     there_before = [_row_key(s) for s in data.signups]
     after, landed_at = _append_once(reader, fmt.signup_row(header, signup), signup.id, retry)

@@ -35,6 +35,8 @@ SIGNED_UP_AT = "Signed up at (UTC)"
 NOTES = "Notes"
 # The form submission a row came from (its idempotency key); blank on hand-typed rows.
 REQUEST_ID = "Request ID"
+# The volunteer's own time zone (IANA name), so their emails show their local times.
+VOLUNTEER_ZONE = "Volunteer time zone"
 SIGNUP_HEADERS = (
     ID,
     NAME,
@@ -47,6 +49,7 @@ SIGNUP_HEADERS = (
     SIGNED_UP_AT,
     NOTES,
     REQUEST_ID,
+    VOLUNTEER_ZONE,
 )
 
 CONFIRMED = "confirmed"
@@ -303,6 +306,7 @@ def _signup_from_cells(cells: dict[str, str], row: int) -> Signup:
         notes=cells[NOTES],
         row=row,
         request_id=cells[REQUEST_ID],
+        time_zone=cells[VOLUNTEER_ZONE],
     )
 
 
@@ -320,6 +324,7 @@ def signup_row(header_row: Sequence[str], signup: Signup) -> list[str]:
         SIGNED_UP_AT: format_timestamp(signup.signed_up_at) if signup.signed_up_at else "",
         NOTES: signup.notes,
         REQUEST_ID: signup.request_id,
+        VOLUNTEER_ZONE: signup.time_zone,
     }
     row = [""] * len(header_row)
     for header, value in values.items():
