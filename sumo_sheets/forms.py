@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
@@ -18,7 +19,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from .model import Role, SignupRequest
 
@@ -35,6 +43,17 @@ def new_request_id() -> str:
 
 class BadParameter(ValueError):
     """A URL or form value that is not in the expected form; the message says which form."""
+
+
+def parse_zone(text: str) -> ZoneInfo:
+    """An IANA time zone name such as Europe/Berlin."""
+    name = (text or "").strip()
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        raise BadParameter("tz must be a time zone name such as Europe/Berlin")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise BadParameter(f"{name!r} is not a time zone name such as Europe/Berlin") from error
 
 
 def parse_utc_start(text: str) -> datetime:
@@ -146,6 +165,15 @@ class SignupForm(FlaskForm):
     note = TextAreaField(
         "Note for coordinators (optional)", validators=[Length(max=500), plain_text]
     )
+    repeat_weeks = IntegerField(
+        "Repeat every week for",
+        default=1,
+        # Left out (an older form, a script) means once.
+        validators=[Optional(), NumberRange(1, 52, "Pick a number of weeks.")],
+        description="1 means just this once. Each week is checked on its own.",
+    )
+    # The zone the volunteer sees times in, kept with the signup for their emails.
+    time_zone = HiddenField()
     # One key per form: sending the same form twice (double click, back button, a retry
     # after a timeout) finds the row the first one made instead of adding another.
     request_id = HiddenField()
@@ -174,4 +202,30 @@ class SignupForm(FlaskForm):
             hours=self.hours.data,
             notes=(self.note.data or "").strip(),
             request_id=self.request_id.data or "",
+            time_zone=self.time_zone.data or "",
         )
+
+
+class CancelForm(FlaskForm):
+    """A volunteer cancels one of their signups (the button carries only the CSRF token)."""
+
+
+class LostLinkForm(FlaskForm):
+    """A volunteer asks for their manage link again, by email."""
+
+    email = StringField(
+        "Your email address",
+        validators=[
+            DataRequired("Please give the email address you signed up with."),
+            Length(max=120),
+        ],
+    )
+
+    def validate_email(self, field) -> None:
+        """Only an email address can receive the link."""
+        try:
+            field.data = validate_email(
+                (field.data or "").strip(), check_deliverability=False
+            ).normalized
+        except EmailNotValidError as error:
+            raise ValidationError(f"That email address does not look right: {error}") from error

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tenacity import RetryCallState
 
@@ -155,6 +156,7 @@ class WeekView:
     settings: Settings
     problems: list[Problem]
     stale_since: datetime | None = None
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @property
     def previous_monday(self) -> date:
@@ -167,23 +169,48 @@ class WeekView:
         return self.monday + timedelta(days=7)
 
 
-def week_view(data: SheetData, monday: date, now: datetime) -> WeekView:
-    """Who is on, what is wanted and how well covered, for every staffed hour of a week."""
-    blocks = data.blocks_for(monday)
+def blocks_in_week(data: SheetData, monday: date, zone: ZoneInfo) -> list[Block]:
+    """The staffed blocks that start in the Monday-to-Sunday week of ``monday`` in ``zone``.
+
+    The viewer's week need not line up with the schedule's (a Tokyo Monday morning is a
+    Sunday evening in Los Angeles), so the schedule's weeks on either side are placed too.
+    """
+    last = monday + timedelta(days=6)
+    return [
+        block
+        for offset in (-7, 0, 7)
+        for block in data.blocks_for(monday + timedelta(days=offset))
+        if monday <= block.start.astimezone(zone).date() <= last
+    ]
+
+
+def week_view(
+    data: SheetData, monday: date, now: datetime, zone: ZoneInfo | None = None
+) -> WeekView:
+    """Who is on, what is wanted and how well covered, for every staffed hour of a week.
+
+    Days are the viewer's (``zone``, UTC by default): each block is shown on the day it
+    starts for them.
+    """
+    zone = zone or ZoneInfo("UTC")
+    blocks = blocks_in_week(data, monday, zone)
     views = build_block_views(blocks, data.signups, data.settings, now)
     days = [
-        DayView(day, [v for v in views if v.block.local_day == day])
+        DayView(day, [v for v in views if v.block.start.astimezone(zone).date() == day])
         for day in (monday + timedelta(days=n) for n in range(7))
     ]
-    return WeekView(monday, days, data.settings, data.problems, data.stale_since)
+    return WeekView(monday, days, data.settings, data.problems, data.stale_since, zone)
 
 
-def open_hours(data: SheetData, monday: date, now: datetime, weeks: int = 2) -> list[Block]:
+def open_hours(
+    data: SheetData, monday: date, now: datetime, weeks: int = 2, zone: ZoneInfo | None = None
+) -> list[Block]:
     """Staffed blocks that have not ended, from the week of ``monday`` on, for the form's list."""
+    zone = zone or ZoneInfo("UTC")
     return [
         block
         for n in range(weeks)
-        for block in data.blocks_for(monday + timedelta(days=7 * n))
+        for block in blocks_in_week(data, monday + timedelta(days=7 * n), zone)
         if block.end > now
     ]
 
@@ -266,6 +293,73 @@ def sign_up(
     there_before = [_row_key(s) for s in data.signups]
     after, landed_at = _append_once(reader, fmt.signup_row(header, signup), signup.id, retry)
     return _confirm_in_sheet_order(reader, after, signup.id, request, there_before, landed_at, now)
+
+
+@dataclass
+class WeekOutcome:
+    """One week of a weekly repeat: the signup kept, or why that week was not taken."""
+
+    start: datetime
+    signup: Signup | None = None
+    refusal: str = ""
+
+
+def weekly_starts(start: datetime, weeks: int, zone: ZoneInfo) -> list[datetime]:
+    """The same wall-clock hour in the schedule's zone, week after week, in UTC.
+
+    Live Chat's hours stay put locally across daylight-saving changes, so a weekly
+    signup follows them rather than a fixed UTC hour.
+    """
+    local = start.astimezone(zone)
+    return [(local + timedelta(weeks=n)).astimezone(UTC) for n in range(weeks)]
+
+
+def sign_up_weekly(
+    reader: SheetReader,
+    request: SignupRequest,
+    weeks: int,
+    now: datetime,
+    data: SheetData | None = None,
+    retry: RetryPolicy | None = None,
+) -> list[WeekOutcome]:
+    """Sign up for the same hours week after week: every week checked first, then each kept.
+
+    Each week is its own row with its own request key (the form's key plus the week), so a
+    resent form finds every week it already made. A week that breaks a rule, or loses its
+    place in a race, is reported; the others still go ahead.
+    """
+    data = data or reader.fresh()
+    asks = [
+        replace(request, start=start, request_id=_week_key(request.request_id, n))
+        for n, start in enumerate(weekly_starts(request.start, weeks, data.settings.time_zone))
+    ]
+    outcomes = [WeekOutcome(ask.start) for ask in asks]
+    for ask, outcome in zip(asks, outcomes, strict=True):
+        if _row_for_request(data, ask.request_id) is not None:
+            continue  # made by this form before; sign_up below finds it again
+        try:
+            check_signup(ask, data.blocks_near(ask.start), data.signups, data.settings, now)
+        except SignupRefused as refusal:
+            outcome.refusal = refusal.message
+    for ask, outcome in zip(asks, outcomes, strict=True):
+        if outcome.refusal:
+            continue
+        try:
+            outcome.signup = sign_up(reader, ask, now, data, retry).signup
+        except SignupRefused as refusal:
+            outcome.refusal = refusal.message
+        except StorageError as error:
+            # The sheet stopped answering: say so for this week and every one after it.
+            for rest in outcomes[outcomes.index(outcome) :]:
+                if rest.signup is None and not rest.refusal:
+                    rest.refusal = f"Not saved: {error.message}"
+            break
+    return outcomes
+
+
+def _week_key(request_id: str, week: int) -> str:
+    """The request key of one week of a repeat; the first week keeps the form's own key."""
+    return request_id if week == 0 or not request_id else f"{request_id}-w{week}"
 
 
 def _row_for_request(data: SheetData, request_id: str) -> Signup | None:
@@ -509,6 +603,56 @@ def find_signup(storage: Storage, signup_id: str) -> Signup | None:
 def cancel_signup(storage: Storage, signup_id: str) -> bool:
     """Mark a signup cancelled, touching only its Status cell; False if no row has that ID."""
     return storage.update_row(fmt.SIGNUPS, signup_id, {fmt.STATUS: fmt.CANCELLED})
+
+
+class TooLateToCancel(Exception):
+    """The shift starts within the cut-off: only a coordinator can change it now."""
+
+
+def signups_of(data: SheetData, contact_key: str) -> list[Signup]:
+    """Every signup (confirmed or not) made with this contact, in time order."""
+    return sorted(
+        (s for s in data.signups if s.contact_key == contact_key), key=lambda s: (s.start, s.row)
+    )
+
+
+def hours_by_week(
+    signups: Sequence[Signup], zone: ZoneInfo
+) -> list[tuple[date, dict[Role, float]]]:
+    """Hours per role for each week (Mondays in ``zone``), e.g. Anchor 2 h, Advisor 5 h."""
+    weeks: dict[date, dict[Role, float]] = {}
+    for signup in signups:
+        if signup.confirmed:
+            monday = week_start(signup.start.astimezone(zone).date())
+            per_role = weeks.setdefault(monday, {})
+            per_role[signup.role] = per_role.get(signup.role, 0) + signup.hours
+    return sorted(weeks.items())
+
+
+def cancel_own_signup(
+    reader: SheetReader, contact_key: str, signup_id: str, now: datetime, cutoff: timedelta
+) -> Signup | None:
+    """A volunteer cancels one of their own signups, until ``cutoff`` before it starts.
+
+    Returns the signup as it was, or None if this contact has no such confirmed signup.
+    """
+    signup = next((s for s in signups_of(reader.fresh(), contact_key) if s.id == signup_id), None)
+    if signup is None or not signup.confirmed:
+        return None
+    if signup.start - cutoff <= now:
+        raise TooLateToCancel(
+            f"This shift starts at {signup.start:%H:%M} UTC; cancelling here closes "
+            f"{_hours_text(cutoff)} before the start. Please tell a coordinator instead."
+        )
+    if not cancel_signup(reader.storage, signup.id):
+        return None
+    log.info("signup %s cancelled by its volunteer", signup.id)
+    return signup
+
+
+def _hours_text(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
 def check_sheet(storage: Storage) -> list[Problem]:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import (
     Blueprint,
     Flask,
     abort,
     current_app,
+    flash,
+    g,
+    get_flashed_messages,
     jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_wtf.csrf import CSRFError
@@ -23,15 +30,19 @@ from wtforms.fields.choices import SelectChoice
 from . import services
 from .forms import (
     BadParameter,
+    CancelForm,
+    LostLinkForm,
     SignupForm,
     format_utc_start,
     format_week,
     parse_role,
     parse_utc_start,
     parse_week,
+    parse_zone,
 )
-from .model import HOUR, HOURLY_ROLES, Block, PlaceTaken, Role, SignupRefused, week_start
+from .model import HOUR, HOURLY_ROLES, PlaceTaken, Role, SignupRefused, week_start
 from .storage import Storage, StorageError
+from .tokens import BadToken, contact_key, make_manage_token, read_manage_token
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +65,53 @@ def now() -> datetime:
     return clock() if clock else datetime.now(UTC)
 
 
+TZ_COOKIE = "tz"
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def viewer_zone(strict: bool = True) -> ZoneInfo:
+    """The zone to show times in: ?tz=, else the remembered choice, else UTC.
+
+    ``strict`` answers a garbled ?tz= with a 400; pages drawn for an error ignore it.
+    """
+    if "viewer_zone" not in g:
+        try:
+            zone = parse_zone(request.args["tz"]) if request.args.get("tz") else None
+        except BadParameter as error:
+            if strict:
+                abort(400, description=str(error))
+            zone = None
+        if zone is not None:
+            g.remember_zone = zone.key
+        else:
+            try:
+                zone = parse_zone(unquote(request.cookies.get(TZ_COOKIE, "")))
+            except BadParameter:
+                zone = UTC_ZONE
+        g.viewer_zone = zone
+    return g.viewer_zone
+
+
+@bp.after_app_request
+def remember_zone(response):
+    """Keep a zone chosen with ?tz= for the next pages (a cookie, so no account is needed)."""
+    if g.get("remember_zone"):
+        response.set_cookie(
+            TZ_COOKIE,
+            g.remember_zone,
+            max_age=365 * 86400,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
+
+
+@cache
+def zone_names() -> list[str]:
+    """Every IANA zone name, for the zone selector."""
+    return sorted(name for name in available_timezones() if "/" in name or name == "UTC")
+
+
 def _query(name: str, parse):
     """A query parameter parsed strictly: absent gives None, garbage a 400 with the reason."""
     text = request.args.get(name)
@@ -68,23 +126,25 @@ def _query(name: str, parse):
 @bp.get("/")
 def week():
     """The week's schedule: who is on, what is wanted, and coverage, hour by hour."""
-    monday = _query("week", parse_week) or week_start(now().date())
-    view = services.week_view(reader().latest(), monday, now())
+    zone = viewer_zone()
+    monday = _query("week", parse_week) or week_start(now().astimezone(zone).date())
+    view = services.week_view(reader().latest(), monday, now(), zone)
     return render_template("week.html", view=view, hourly_roles=HOURLY_ROLES)
 
 
 @bp.get("/api/week")
 def api_week():
     """The same week as JSON, with UTC times; names only, never contacts."""
-    monday = _query("week", parse_week) or week_start(now().date())
-    view = services.week_view(reader().latest(), monday, now())
+    zone = viewer_zone()
+    monday = _query("week", parse_week) or week_start(now().astimezone(zone).date())
+    view = services.week_view(reader().latest(), monday, now(), zone)
     blocks = []
     for day in view.days:
         for block_view in day.blocks:
             block = block_view.block
             blocks.append(
                 {
-                    "day": block.local_day.isoformat(),
+                    "day": day.day.isoformat(),
                     "start": format_utc_start(block.start),
                     "end": format_utc_start(block.end),
                     "anchor": {
@@ -114,6 +174,7 @@ def api_week():
         week=format_week(view.monday),
         monday=view.monday.isoformat(),
         time_zone=view.settings.time_zone.key,
+        viewer_time_zone=zone.key,
         blocks=blocks,
         skipped_rows=len(view.problems),
         stale_since=format_utc_start(view.stale_since) if view.stale_since else None,
@@ -124,6 +185,7 @@ def api_week():
 def signup():
     """The signup form, pre-filled from ?role= and ?start=; Post/Redirect/Get on success."""
     form = SignupForm()
+    zone = viewer_zone()
     if request.method == "GET":
         role = _query("role", parse_role)
         start = _query("start", parse_utc_start)
@@ -132,6 +194,10 @@ def signup():
         if start:
             form.start.data = format_utc_start(start)
     form.ensure_request_id()
+    form.time_zone.data = zone.key
+    most_weeks = int(current_app.config["REPEAT_WEEKS_MAX"])
+    form.repeat_weeks.validators[1].max = most_weeks  # the setting, not a fixed number
+    form.repeat_weeks.validators[1].message = f"Pick from 1 to {most_weeks} weeks."
     problem, suggestion, data, taken = None, None, None, False
     try:
         # A signup is only ever decided on a fresh read, never on the last good copy.
@@ -139,19 +205,25 @@ def signup():
     except StorageError as error:
         problem = f"{error.message} Your signup was not saved; please try again in a minute."
         data = reader().last_good()
-    _offer_start_times(form, data)
+    _offer_start_times(form, data, zone)
     if data is not None and data.stale_since and problem is None:
         problem = "The sheet cannot be read right now, so signups cannot be saved at the moment."
 
     if problem is None and form.validate_on_submit():
+        retry = services.RetryPolicy.from_config(current_app.config)
+        weeks = form.repeat_weeks.data or 1
         try:
-            outcome = services.sign_up(
-                reader(),
-                form.to_request(),
-                now(),
-                data,
-                services.RetryPolicy.from_config(current_app.config),
-            )
+            if weeks > 1:
+                outcomes = services.sign_up_weekly(
+                    reader(), form.to_request(), weeks, now(), data, retry
+                )
+                kept = [o.signup for o in outcomes if o.signup is not None]
+                if kept:
+                    return _signed_up(kept, outcomes, zone)
+                form.start.errors.append(_weeks_refused(outcomes, zone))
+            else:
+                outcome = services.sign_up(reader(), form.to_request(), now(), data, retry)
+                return _signed_up([outcome.signup], [], zone)
         except PlaceTaken as refusal_taken:
             form.start.errors.append(refusal_taken.message)
             suggestion, taken = refusal_taken.suggestion, True
@@ -160,8 +232,6 @@ def signup():
         except StorageError as error:
             log.error("signup not completed: %s %s", error.message, error.detail)
             problem = error.message
-        else:
-            return redirect(url_for(".signed_up", signup_id=outcome.signup.id), code=303)
     if problem and request.method == "POST":
         status = 503
     elif taken:
@@ -175,12 +245,60 @@ def signup():
             settings=data.settings if data else None,
             problem=problem,
             suggestion=suggestion,
+            most_weeks=most_weeks,
         ),
         status,
     )
 
 
-def _offer_start_times(form: SignupForm, data: services.SheetData | None) -> None:
+def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):
+    """Remember the manage link and any weekly report for this browser, mail, and redirect."""
+    first = kept[0]
+    token = make_manage_token(current_app.config["SECRET_KEY"], first.contact)
+    # Shown on the confirmation only to the browser that signed up: the confirmation URL
+    # holds just the signup ID, which is no proof of who is asking.
+    session["manage_token"] = token
+    if outcomes:
+        session["week_report"] = {
+            "first": first.id,
+            "weeks": [
+                [format_utc_start(o.start), o.signup.id if o.signup else "", o.refusal]
+                for o in outcomes
+            ],
+        }
+    _mail("send_signup_confirmation", kept, _manage_url(token), zone)
+    return redirect(url_for(".signed_up", signup_id=first.id), code=303)
+
+
+def _weeks_refused(outcomes: list, zone: ZoneInfo) -> str:
+    """Why no week of a repeat could be taken, week by week."""
+    lines = [f"{_when(o.start, zone)}: {o.refusal}" for o in outcomes]
+    return "None of the weeks could be taken. " + " ".join(lines)
+
+
+def _manage_url(token: str) -> str:
+    """The absolute address of a volunteer's manage page."""
+    return url_for("schedule.my_signups", token=token, _external=True)
+
+
+def _mail(name: str, *args) -> bool:
+    """Send one of the volunteer emails if email is set up; never fail the page over it."""
+    if not current_app.config.get("MAIL_SERVER"):
+        return False
+    from . import mail
+
+    return getattr(mail, name)(current_app.config, *args)
+
+
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as a volunteer reads it: their day and time, with UTC beside."""
+    local = moment.astimezone(zone)
+    if zone.key == "UTC":
+        return f"{local:%a %-d %b %H:%M} UTC"
+    return f"{local:%a %-d %b %H:%M} ({moment.astimezone(UTC):%H:%M} UTC)"
+
+
+def _offer_start_times(form: SignupForm, data: services.SheetData | None, zone: ZoneInfo) -> None:
     """Fill the start list with open hours of the chosen week and the next, grouped by day."""
     try:
         chosen = parse_utc_start(form.start.data) if form.start.data else None
@@ -190,35 +308,140 @@ def _offer_start_times(form: SignupForm, data: services.SheetData | None) -> Non
     options: list[SelectChoice] = []
     blocks = []
     if data is not None:
-        monday = week_start(moment.astimezone(data.settings.time_zone).date())
-        blocks = services.open_hours(data, monday, now())
+        monday = week_start(moment.astimezone(zone).date())
+        blocks = services.open_hours(data, monday, now(), zone=zone)
     for block in blocks:
+        day = f"{block.start.astimezone(zone):%A %-d %B}"
         for hour in block.hours:
             if hour >= now() or hour == chosen:
                 value = format_utc_start(hour)
-                options.append(SelectChoice(value, _hour_label(hour), optgroup=_day_label(block)))
+                options.append(SelectChoice(value, _hour_label(hour, zone), optgroup=day))
     if chosen and form.start.data not in {option.value for option in options}:
         # Keep what the volunteer asked for in the list, so the error beside it makes sense.
-        label = f"{chosen:%a %d %b %H:%M} UTC"
-        options.insert(0, SelectChoice(form.start.data, label, optgroup="Your choice"))
+        options.insert(
+            0, SelectChoice(form.start.data, _when(chosen, zone), optgroup="Your choice")
+        )
     form.start.choices = options
 
 
-def _day_label(block: Block) -> str:
-    return f"{block.local_day:%A %d %B}"
-
-
-def _hour_label(hour: datetime) -> str:
-    return f"{hour:%H:%M}–{hour + HOUR:%H:%M} UTC"
+def _hour_label(hour: datetime, zone: ZoneInfo) -> str:
+    local, end = hour.astimezone(zone), (hour + HOUR).astimezone(zone)
+    if zone.key == "UTC":
+        return f"{local:%H:%M}–{end:%H:%M} UTC"
+    return f"{local:%H:%M}–{end:%H:%M} ({hour:%H:%M} UTC)"
 
 
 @bp.get("/signup/done/<signup_id>")
 def signed_up(signup_id: str):
     """Confirmation after a signup, read back from the sheet."""
-    made = next((s for s in reader().latest().signups if s.id == signup_id), None)
+    data = reader().latest()
+    made = next((s for s in data.signups if s.id == signup_id), None)
     if made is None:
         abort(404, description="No signup with that ID; it may have been removed by a coordinator.")
-    return render_template("done.html", signup=made)
+    token = session.get("manage_token")
+    if token != make_manage_token(current_app.config["SECRET_KEY"], made.contact):
+        token = None
+    report = session.get("week_report")
+    weeks = []
+    if report and report.get("first") == signup_id:
+        by_id = {s.id: s for s in data.signups}
+        weeks = [
+            (parse_utc_start(start), by_id.get(kept_id), refusal)
+            for start, kept_id, refusal in report["weeks"]
+        ]
+    return render_template(
+        "done.html",
+        signup=made,
+        manage_url=_manage_url(token) if token else None,
+        weeks=weeks,
+        zone=viewer_zone(),
+    )
+
+
+# -- a volunteer's own signups: the personal manage link ---------------------------------
+
+
+def _contact_from(token: str) -> str:
+    """The contact a manage link names; a 403 page saying why if it is not valid."""
+    try:
+        return read_manage_token(
+            current_app.config["SECRET_KEY"], token, float(current_app.config["MANAGE_LINK_DAYS"])
+        )
+    except BadToken as error:
+        abort(403, description=error.message)
+
+
+@bp.get("/my/<token>")
+def my_signups(token: str):
+    """A volunteer's upcoming signups, hours per role per week, and a cancel button each."""
+    contact = _contact_from(token)
+    zone = viewer_zone()
+    data = reader().latest()
+    mine = services.signups_of(data, contact)
+    upcoming = [s for s in mine if s.end > now() and s.confirmed]
+    cutoff = timedelta(hours=float(current_app.config["CANCEL_CUTOFF_HOURS"]))
+    return render_template(
+        "my.html",
+        token=token,
+        upcoming=upcoming,
+        recently_cancelled=[s for s in mine if s.cancelled and s.end > now()],
+        weeks=services.hours_by_week(upcoming, zone),
+        can_cancel={s.id: bool(s.id) and s.start - cutoff > now() for s in upcoming},
+        cutoff=cutoff,
+        stale_since=data.stale_since,
+        zone=zone,
+        messages=get_flashed_messages(with_categories=True),
+        form=CancelForm(),
+    )
+
+
+@bp.post("/my/<token>/cancel/<signup_id>")
+def cancel_mine(token: str, signup_id: str):
+    """Cancel one of the volunteer's own signups (only its Status cell changes)."""
+    contact = _contact_from(token)
+    if not CancelForm().validate_on_submit():
+        abort(400, description="This form has expired; please reload the page and try again.")
+    cutoff = timedelta(hours=float(current_app.config["CANCEL_CUTOFF_HOURS"]))
+    try:
+        cancelled = services.cancel_own_signup(reader(), contact, signup_id, now(), cutoff)
+    except services.TooLateToCancel as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for(".my_signups", token=token), code=303)
+    if cancelled is None:
+        flash("That signup is not one of yours, or it was already cancelled.", "error")
+        return redirect(url_for(".my_signups", token=token), code=303)
+    zone = viewer_zone()
+    flash(
+        f"Cancelled: {cancelled.role.label}, {_when(cancelled.start, zone)}. Thank you for "
+        "letting us know.",
+        "done",
+    )
+    _mail("send_cancellation", cancelled, _manage_url(token), zone)
+    return redirect(url_for(".my_signups", token=token), code=303)
+
+
+@bp.route("/my", methods=["GET", "POST"])
+def lost_link():
+    """Ask for the manage link again; it goes only to that address, and the answer never says."""
+    form = LostLinkForm()
+    sent = False
+    if form.validate_on_submit():
+        address = form.email.data
+        known = False
+        try:
+            known = bool(services.signups_of(reader().fresh(), contact_key(address)))
+        except StorageError as error:
+            log.warning("lost-link lookup failed: %s", error.message)
+        if known:
+            token = make_manage_token(current_app.config["SECRET_KEY"], address)
+            _mail("send_manage_link", address, _manage_url(token))
+        sent = True
+    return render_template(
+        "lost_link.html",
+        form=form,
+        sent=sent,
+        mail_on=bool(current_app.config.get("MAIL_SERVER")),
+    ), (422 if form.errors else 200)
 
 
 @bp.get("/roles")
@@ -290,4 +513,22 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_global()
     def today() -> date:
-        return now().date()
+        return now().astimezone(viewer_zone(strict=False)).date()
+
+    app.jinja_env.globals["viewer_zone"] = lambda: viewer_zone(strict=False)
+    app.jinja_env.globals["zone_names"] = zone_names
+
+    @app.template_filter("at")
+    def at(moment: datetime) -> str:
+        """A moment's time of day for the viewer."""
+        return moment.astimezone(viewer_zone(strict=False)).strftime("%H:%M")
+
+    @app.template_filter("when")
+    def when(moment: datetime) -> str:
+        """A moment's day and time for the viewer, with UTC beside."""
+        return _when(moment, viewer_zone(strict=False))
+
+    @app.template_filter("utc_iso")
+    def utc_iso(moment: datetime) -> str:
+        """A moment in ISO 8601 UTC, for <time datetime=...>."""
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
