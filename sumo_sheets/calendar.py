@@ -1,0 +1,194 @@
+"""iCalendar (.ics) views of the schedule and of one volunteer's signups, in UTC.
+
+Pure builders with no Flask: they take sheet data and the time, and return calendar bytes
+that any calendar program can import or subscribe to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from icalendar import Calendar, Event
+
+from .model import HOUR, BlockView, Coverage, Role, Signup, build_block_views, week_start
+
+if TYPE_CHECKING:
+    from .services import SheetData
+
+PRODID = "-//Mozilla SUMO//Live Chat signup//EN"
+UID_DOMAIN = "sumo-livechat"
+TITLE = "SUMO Live Chat"
+# Calendar programs that honour it poll a subscribed feed this often.
+REFRESH = timedelta(hours=1)
+# A volunteer's own feed keeps shifts (and cancellations) this long after they end, so a
+# cancellation reaches subscribers and recent shifts do not vanish from their calendar.
+KEEP_PAST = timedelta(days=30)
+
+_COVERAGE_ORDER = (Coverage.UNCOVERED, Coverage.THIN, Coverage.COVERED)
+
+
+def signup_key(signup: Signup) -> str:
+    """A stable name for a signup: its ID, or for a hand-typed row a hash of what it says."""
+    if signup.id:
+        return signup.id
+    # Hashed so that a contact never shows in a UID; the same row always gives the same key.
+    content = "\x1f".join(
+        (signup.name.strip(), signup.contact_key, signup.role.value, signup.start.isoformat())
+    )
+    return "h" + hashlib.sha256(content.encode()).hexdigest()[:20]
+
+
+def signup_uid(signup: Signup) -> str:
+    """The signup's event UID: the same in every feed and email, so updates replace it."""
+    return f"signup-{signup_key(signup)}@{UID_DOMAIN}"
+
+
+def block_uid(start: datetime) -> str:
+    """A block's event UID, named by its UTC start."""
+    return f"block-{start.astimezone(UTC):%Y%m%dT%H%M%SZ}@{UID_DOMAIN}"
+
+
+def signups_for_contact(signups: Iterable[Signup], contact_key: str, now: datetime) -> list[Signup]:
+    """A contact's signups for their feed: not ended more than KEEP_PAST ago, in time order.
+
+    A row the site withdrew because its twin from the same form was kept is left out:
+    that volunteer is signed up, and a cancelled copy beside it would only confuse.
+    """
+    mine = [s for s in signups if s.contact_key == contact_key and s.end > now - KEEP_PAST]
+    kept_requests = {s.request_id for s in mine if s.confirmed and s.request_id}
+    return sorted(
+        (s for s in mine if s.confirmed or s.request_id not in kept_requests),
+        key=lambda s: (s.start, s.row),
+    )
+
+
+def _calendar(name: str, description: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-caldesc", description)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    return calendar
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _span(start: datetime, end: datetime) -> str:
+    return f"{_utc(start):%H:%M}–{_utc(end):%H:%M} UTC"
+
+
+def signup_event(signup: Signup, now: datetime, manage_url: str) -> Event:
+    """One signup as an event: confirmed, or cancelled with a higher SEQUENCE to supersede."""
+    event = Event()
+    event.add("uid", signup_uid(signup))
+    event.add("dtstamp", _utc(now))
+    event.add("dtstart", _utc(signup.start))
+    event.add("dtend", _utc(signup.end))
+    event.add("summary", f"{TITLE} — {signup.role.label}")
+    event.add("status", "CANCELLED" if signup.cancelled else "CONFIRMED")
+    # A cancellation is the only change the site makes to a signup, so it is revision 1.
+    event.add("sequence", 1 if signup.cancelled else 0)
+    event.add("transp", "TRANSPARENT" if signup.cancelled else "OPAQUE")
+    if signup.signed_up_at is not None:
+        event.add("created", _utc(signup.signed_up_at))
+    lines = [
+        f"You are {signup.role.label} on {TITLE}, {_span(signup.start, signup.end)}."
+        if signup.confirmed
+        else f"Cancelled: {signup.role.label} on {TITLE}, {_span(signup.start, signup.end)}.",
+    ]
+    if signup.id:
+        lines.append(f"Signup ID: {signup.id}")
+    lines.append(f"See or cancel your signups: {manage_url}")
+    event.add("description", "\n".join(lines))
+    event.add("url", manage_url)
+    return event
+
+
+def signups_calendar(signups: Iterable[Signup], now: datetime, manage_url: str) -> bytes:
+    """A volunteer's signups as a calendar (feed or email attachment)."""
+    calendar = _calendar(f"{TITLE}: my shifts", "Your SUMO Live Chat signups.")
+    for signup in signups:
+        calendar.add_component(signup_event(signup, now, manage_url))
+    return calendar.to_ical()
+
+
+def schedule_calendar(data: SheetData, now: datetime, weeks: int, site_url: str = "") -> bytes:
+    """Every staffed block from this week on, for ``weeks`` weeks, with who is on (names only).
+
+    ``site_url``, when given, links each event to its week's page.
+    """
+    zone = data.settings.time_zone
+    monday = week_start(now.astimezone(zone).date())
+    blocks = [
+        block
+        for n in range(max(weeks, 1))
+        for block in data.blocks_for(monday + timedelta(days=7 * n))
+    ]
+    calendar = _calendar(
+        f"{TITLE} schedule", "Who is on SUMO Live Chat, hour by hour (times in UTC)."
+    )
+    for view in build_block_views(blocks, data.signups, data.settings, now):
+        calendar.add_component(_block_event(view, now, site_url))
+    return calendar.to_ical()
+
+
+def _block_event(view: BlockView, now: datetime, site_url: str) -> Event:
+    block = view.block
+    event = Event()
+    event.add("uid", block_uid(block.start))
+    event.add("dtstamp", _utc(now))
+    event.add("dtstart", _utc(block.start))
+    event.add("dtend", _utc(block.end))
+    event.add("summary", f"{TITLE} — {block_summary(view)}")
+    event.add("description", block_description(view))
+    # A team schedule, not the subscriber's own appointment: it must not mark them busy.
+    event.add("transp", "TRANSPARENT")
+    if site_url:
+        year, week, _ = block.local_day.isocalendar()
+        event.add("url", f"{site_url.rstrip('/')}/?week={year}-W{week:02d}")
+    return event
+
+
+def block_summary(view: BlockView) -> str:
+    """The block's worst hour's coverage, and the roles still short of what is wanted."""
+    worst = min((h.coverage for h in view.hours), key=_COVERAGE_ORDER.index)
+    needs = [role.label for role in Role if _short_of(view, role)]
+    return worst.label + (f", needs {', '.join(needs)}" if needs else "")
+
+
+def _short_of(view: BlockView, role: Role) -> bool:
+    if role is Role.ANCHOR:
+        return not view.anchors
+    return any(len(h.people[role]) < h.wanted.get(role, 0) for h in view.hours)
+
+
+def block_description(view: BlockView) -> str:
+    """Who is on, hour by hour and role by role: names only, never contacts or notes."""
+    anchors = _names(view.anchors) or "nobody yet"
+    lines = [f"Anchor: {anchors}"]
+    for hour in view.hours:
+        lines.append("")
+        lines.append(f"{_span(hour.start, hour.start + HOUR)} — {hour.coverage.label}")
+        for role in Role:
+            if role is Role.ANCHOR:
+                continue
+            wanted = hour.wanted.get(role, 0)
+            people = hour.people[role]
+            if people or wanted:
+                lines.append(
+                    f"  {role.plural}: {_names(people) or '—'} ({len(people)} of {wanted})"
+                )
+    return "\n".join(lines)
+
+
+def _names(signups: Sequence[Signup]) -> str:
+    return ", ".join(dict.fromkeys(s.name for s in signups))
