@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     app.extensions["sumo_reader"] = SheetReader(backend, clock)
     csrf = CSRFProtect(app)
 
-    from . import cli, views
+    from . import cli, feeds, views
 
     # The signup form checks its own CSRF token, so that an expired token is shown as a
     # form error with everything the volunteer typed still there, not as a blank 400 page.
@@ -45,4 +45,6 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     views.register_error_pages(app)
     views.register_template_helpers(app)
     app.cli.add_command(cli.sheet)
+    app.register_blueprint(feeds.bp)
+    app.cli.add_command(cli.reminders)
     return app

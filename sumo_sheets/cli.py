@@ -1,14 +1,16 @@
-"""`flask --app app sheet ...`: set up, check and fill the sheet from the command line."""
+"""`flask --app app sheet ...` and `reminders send`: the sheet and reminder emails from cron."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import reminders as reminder_mail
 from . import services
 from .forms import BadParameter, format_week, parse_week
 from .model import week_start
@@ -75,3 +77,31 @@ def demo_command(week_text: str | None, seed: int | None) -> None:
     except StorageError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Added {len(made)} demo signups to {format_week(monday)}.")
+
+
+@click.group()
+def reminders() -> None:
+    """Email volunteers before their shifts."""
+
+
+@reminders.command("send")
+@with_appcontext
+def send_reminders_command() -> None:
+    """Send the reminders that are due now, each only once (run it from cron)."""
+    config = current_app.config
+    clock = config.get("CLOCK")
+    now = clock() if clock else datetime.now(UTC)
+    state = Path(current_app.instance_path) / config.get(
+        "REMINDERS_STATE_FILE", "reminders-sent.json"
+    )
+    try:
+        report = reminder_mail.send_due_reminders(_storage(), config, now, state)
+    except reminder_mail.ReminderError as error:
+        raise click.ClickException(str(error)) from error
+    except StorageError as error:
+        raise click.ClickException(f"{error.message} No reminders were sent.") from error
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(report.summary())
+    if report.failed:
+        raise SystemExit(1)

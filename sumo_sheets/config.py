@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": "",
     "MAIL_PASSWORD": "",
     "MAIL_SENDER": "SUMO Live Chat <livechat-noreply@localhost>",
+    # Seconds to wait for the mail server before giving up (a page never waits longer).
+    "MAIL_TIMEOUT": 10,
+    # Which reminders went out, so each goes once; relative to the instance folder.
+    "REMINDERS_STATE_FILE": "reminders-sent.json",
     # Google Sheets calls that fail for a passing reason (quota, 5xx, timeouts) are tried at
     # most this many times in all, reads and idempotent writes only: appends are tried once.
     "SHEETS_RETRY_ATTEMPTS": 6,
