@@ -194,7 +194,10 @@ def signup():
         if start:
             form.start.data = format_utc_start(start)
     form.ensure_request_id()
-    form.time_zone.data = zone.key
+    try:
+        parse_zone(form.time_zone.data or "")
+    except BadParameter:
+        form.time_zone.data = zone.key
     most_weeks = int(current_app.config["REPEAT_WEEKS_MAX"])
     form.repeat_weeks.validators[1].max = most_weeks  # the setting, not a fixed number
     form.repeat_weeks.validators[1].message = f"Pick from 1 to {most_weeks} weeks."
@@ -266,6 +269,10 @@ def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):
                 for o in outcomes
             ],
         }
+    try:
+        zone = parse_zone(first.time_zone)  # the zone they saw the form in
+    except BadParameter:
+        pass
     _mail("send_signup_confirmation", kept, _manage_url(token), zone)
     return redirect(url_for(".signed_up", signup_id=first.id), code=303)
 
@@ -339,8 +346,8 @@ def signed_up(signup_id: str):
     if made is None:
         abort(404, description="No signup with that ID; it may have been removed by a coordinator.")
     token = session.get("manage_token")
-    if token != make_manage_token(current_app.config["SECRET_KEY"], made.contact):
-        token = None
+    if token and _token_contact(token) != contact_key(made.contact):
+        token = None  # this browser signed up someone else
     report = session.get("week_report")
     weeks = []
     if report and report.get("first") == signup_id:
@@ -359,6 +366,16 @@ def signed_up(signup_id: str):
 
 
 # -- a volunteer's own signups: the personal manage link ---------------------------------
+
+
+def _token_contact(token: str) -> str | None:
+    """The contact a manage link names, or None if it is not a valid link."""
+    try:
+        return read_manage_token(
+            current_app.config["SECRET_KEY"], token, float(current_app.config["MANAGE_LINK_DAYS"])
+        )
+    except BadToken:
+        return None
 
 
 def _contact_from(token: str) -> str:

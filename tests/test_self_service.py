@@ -13,6 +13,7 @@ from sumo_sheets import create_app, services, tokens
 from sumo_sheets import sheet_format as fmt
 from sumo_sheets.tokens import make_manage_token
 
+from .smtp import smtp_server_fixture  # noqa: F401  (the smtp_server fixture)
 from .support import NOW, build_workbook, read_workbook
 
 FORM = {
@@ -148,7 +149,8 @@ def manage_link(client, **changes) -> str:
 def test_the_confirmation_gives_the_manage_link_only_to_the_browser_that_signed_up(app):
     volunteer = app.test_client()
     link = manage_link(volunteer)
-    assert link == "/my/" + make_manage_token("test-secret", "ann@example.org")
+    assert volunteer.get(link).status_code == 200
+    assert tokens.read_manage_token("test-secret", link[4:], 1) == "ann@example.org"
 
     location = "/signup/done/" + signup_rows(app.config["WORKBOOK"])[0]["ID"]
     assert "/my/" in volunteer.get(location).get_data(as_text=True)
@@ -321,3 +323,56 @@ def test_weekly_starts_keep_the_wall_clock_hour_of_the_schedules_zone(weeks):
         datetime(2027, 3, 8, 17, tzinfo=UTC), weeks, ZoneInfo("America/Los_Angeles")
     )
     assert [s.astimezone(ZoneInfo("America/Los_Angeles")).hour for s in starts] == [9] * weeks
+
+
+# -- the emails the pages send ------------------------------------------------------------------
+
+
+def mail_app(workbook_path, smtp_server):
+    return app_at(workbook_path, NOW, **smtp_server.config)
+
+
+def test_signing_up_emails_a_confirmation_with_the_manage_link_in_the_volunteers_zone(
+    workbook_path, smtp_server
+):
+    client = mail_app(workbook_path, smtp_server).test_client()
+    response = client.post("/signup", data={**FORM, "time_zone": "Europe/Berlin"})
+    assert response.status_code == 303
+    (message,) = smtp_server.messages
+    assert message["To"].addresses[0].addr_spec == "ann@example.org"
+    body = message.get_body(("plain",)).get_content()
+    link = re.search(r"/my/(\S+)", body)[1]
+    assert tokens.read_manage_token("test-secret", link, 1) == "ann@example.org"
+    assert "15:00–16:00 CET (14:00–15:00 UTC)" in body
+    attachments = [part.get_filename() for part in message.iter_attachments()]
+    assert any(name and name.endswith(".ics") for name in attachments)
+
+
+def test_a_chat_nick_gets_no_email_but_is_signed_up(workbook_path, smtp_server):
+    client = mail_app(workbook_path, smtp_server).test_client()
+    assert client.post("/signup", data={**FORM, "contact": "sumo_fan"}).status_code == 303
+    assert smtp_server.messages == []
+
+
+def test_cancelling_emails_the_volunteer(workbook_path, smtp_server):
+    client = mail_app(workbook_path, smtp_server).test_client()
+    link = manage_link(client)
+    (row,) = signup_rows(workbook_path)
+    client.post(f"{link}/cancel/{row['ID']}")
+    assert len(smtp_server.messages) == 2
+    cancelled = smtp_server.messages[-1]
+    assert cancelled["To"].addresses[0].addr_spec == "ann@example.org"
+    assert "cancel" in cancelled["Subject"].lower()
+
+
+def test_a_lost_link_is_emailed_only_to_an_address_that_signed_up(workbook_path, smtp_server):
+    client = mail_app(workbook_path, smtp_server).test_client()
+    manage_link(client)
+    before = len(smtp_server.messages)
+    client.post("/my", data={"email": "nobody@example.org"})
+    assert len(smtp_server.messages) == before
+    client.post("/my", data={"email": "ANN@example.org"})
+    (sent,) = smtp_server.messages[before:]
+    assert sent["To"].addresses[0].addr_spec.lower() == "ann@example.org"
+    link = re.search(r"/my/(\S+)", sent.get_body(("plain",)).get_content())[1]
+    assert tokens.read_manage_token("test-secret", link, 1) == "ann@example.org"
