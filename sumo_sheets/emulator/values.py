@@ -219,18 +219,25 @@ def _updated_data(
     return read_range(spreadsheet, updated_range, ROWS, render)
 
 
-def values_update(
+def _write_from(
     spreadsheet: Spreadsheet, range_text: str, params: Mapping[str, Any], body: Mapping[str, Any]
-) -> dict:
-    """spreadsheets.values.update: write a block at the range's top-left cell."""
+) -> _Write:
+    """The write a values.update or values.append request asks for (the option checked first)."""
     option = _input_option(params.get("valueInputOption"))
-    write = _Write(
+    return _Write(
         spreadsheet,
         range_text,
         body.get("values"),
         _major_dimension(body.get("majorDimension")),
         option,
     )
+
+
+def values_update(
+    spreadsheet: Spreadsheet, range_text: str, params: Mapping[str, Any], body: Mapping[str, Any]
+) -> dict:
+    """spreadsheets.values.update: write a block at the range's top-left cell."""
+    write = _write_from(spreadsheet, range_text, params, body)
     write.check_range(write.area.start_row, write.area.start_col)
     result = {"spreadsheetId": spreadsheet.id}
     result.update(write.apply(write.area.start_row, write.area.start_col))
@@ -299,17 +306,10 @@ def values_append(
     after its last non-empty row at or below the anchor: blank rows inside or after the
     table never receive appended rows while anything is typed further down.
     """
-    option = _input_option(params.get("valueInputOption"))
+    write = _write_from(spreadsheet, range_text, params, body)
     insert_option = params.get("insertDataOption") or OVERWRITE
     if insert_option not in (OVERWRITE, INSERT_ROWS):
         raise bad_request(f"Invalid value at 'insert_data_option' ({insert_option})")
-    write = _Write(
-        spreadsheet,
-        range_text,
-        body.get("values"),
-        _major_dimension(body.get("majorDimension")),
-        option,
-    )
     sheet, area = write.sheet, write.area
     if area.start_row >= sheet.row_count or area.start_col >= sheet.column_count:
         raise _exceeds_grid(sheet, area.start_row, area.start_col, area.start_row + 1, 1)
