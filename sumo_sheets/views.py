@@ -128,8 +128,18 @@ def week():
     """The week's schedule: who is on, what is wanted, and coverage, hour by hour."""
     zone = viewer_zone()
     monday = _query("week", parse_week) or week_start(now().astimezone(zone).date())
-    view = services.week_view(reader().latest(), monday, now(), zone)
-    return render_template("week.html", view=view, hourly_roles=HOURLY_ROLES)
+    data = reader().latest()
+    view = services.week_view(data, monday, now(), zone)
+    return render_template(
+        "week.html", view=view, hourly_roles=HOURLY_ROLES, mine=_my_signup_ids(data)
+    )
+
+
+def _my_signup_ids(data: services.SheetData) -> set[str]:
+    """IDs of the viewer's own signups, known once they have opened their manage link here."""
+    token = session.get("me")
+    who = _token_contact(token) if token else None
+    return {s.id for s in services.signups_of(data, who)} if who else set()
 
 
 @bp.get("/api/week")
@@ -392,6 +402,8 @@ def _contact_from(token: str) -> str:
 def my_signups(token: str):
     """A volunteer's upcoming signups, hours per role per week, and a cancel button each."""
     contact = _contact_from(token)
+    # From now on the schedule marks this volunteer's own places in this browser.
+    session["me"] = token
     zone = viewer_zone()
     data = reader().latest()
     mine = services.signups_of(data, contact)

@@ -376,3 +376,16 @@ def test_a_lost_link_is_emailed_only_to_an_address_that_signed_up(workbook_path,
     assert sent["To"].addresses[0].addr_spec.lower() == "ann@example.org"
     link = re.search(r"/my/(\S+)", sent.get_body(("plain",)).get_content())[1]
     assert tokens.read_manage_token("test-secret", link, 1) == "ann@example.org"
+
+
+def test_after_opening_the_manage_link_the_week_marks_the_volunteers_own_places(app):
+    client = app.test_client()
+    link = manage_link(client, role="anchor")
+    manage_link(client, name="Bo", contact="bo@example.org")
+    stranger = app.test_client()
+    assert '<mark class="you">' not in stranger.get("/?week=2026-W49").get_data(as_text=True)
+
+    client.get(link)
+    page = client.get("/?week=2026-W49").get_data(as_text=True)
+    assert page.count('<mark class="you">Ann Example <span class="tag">you</span></mark>') == 1
+    assert '<mark class="you">Bo' not in page
