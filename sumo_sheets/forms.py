@@ -129,7 +129,18 @@ def contact_address(form: FlaskForm, field) -> None:
         )
 
 
-class SignupForm(FlaskForm):
+class KeyedForm(FlaskForm):
+    """A form whose every copy carries its own key, so sending it twice acts once."""
+
+    request_id = HiddenField()
+
+    def ensure_request_id(self) -> None:
+        """Give the form its key, or replace a missing or malformed one with a new key."""
+        if not _REQUEST_ID.fullmatch(self.request_id.data or ""):
+            self.request_id.data = new_request_id()
+
+
+class SignupForm(KeyedForm):
     """A volunteer signs up for a role, from a start hour, for some hours."""
 
     name = StringField(
@@ -174,14 +185,8 @@ class SignupForm(FlaskForm):
     )
     # The zone the volunteer sees times in, kept with the signup for their emails.
     time_zone = HiddenField()
-    # One key per form: sending the same form twice (double click, back button, a retry
-    # after a timeout) finds the row the first one made instead of adding another.
-    request_id = HiddenField()
-
-    def ensure_request_id(self) -> None:
-        """Give the form its key, or replace a missing or malformed one with a new key."""
-        if not _REQUEST_ID.fullmatch(self.request_id.data or ""):
-            self.request_id.data = new_request_id()
+    # The inherited request_id: sending the same form twice (double click, back button, a
+    # retry after a timeout) finds the row the first one made instead of adding another.
 
     def validate_start(self, field) -> None:
         """The start must be a UTC hour in ISO form."""
@@ -229,3 +234,69 @@ class LostLinkForm(FlaskForm):
             ).normalized
         except EmailNotValidError as error:
             raise ValidationError(f"That email address does not look right: {error}") from error
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def parse_month(text: str) -> date:
+    """Read a month such as 2026-11 and return its first day."""
+    match = _MONTH.fullmatch((text or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
+        raise BadParameter("month must look like 2026-11")
+    return date(int(match[1]), int(match[2]), 1)
+
+
+def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
+    """A browser's date-and-time (2026-11-25T14:30) in ``zone``, as an aware UTC datetime."""
+    try:
+        moment = datetime.fromisoformat((text or "").strip())
+    except ValueError as error:
+        raise BadParameter("give a date and time, like 2026-11-25 14:30") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def web_link(form: FlaskForm, field) -> None:
+    """An optional http(s) address: anything else could run script when clicked."""
+    value = (field.data or "").strip()
+    field.data = value
+    if value and not re.fullmatch(r"https?://[^\s<>\"]+", value, re.IGNORECASE):
+        raise ValidationError("Give a web address starting with https:// (or leave it empty).")
+
+
+class FindingForm(KeyedForm):
+    """Someone on shift logs what they saw in the chat room and the advice given."""
+
+    name = StringField(
+        "Your name",
+        validators=[DataRequired("Please tell us your name."), Length(max=80), plain_text],
+        description="Shown with the finding on the site.",
+    )
+    contact = StringField(
+        "Email or chat nick",
+        validators=[
+            DataRequired("Please give an email address or chat nick."),
+            Length(max=120),
+            plain_text,
+            contact_address,
+        ],
+        description="Only coordinators see this, in case they have a question.",
+    )
+    when = StringField(
+        "When",
+        validators=[DataRequired("Please say when you saw it.")],
+        description="Your local time.",
+    )
+    seen = TextAreaField(
+        "What was seen",
+        validators=[DataRequired("Please say what you saw."), Length(max=2000), plain_text],
+        description="The question or problem, and anything new about it.",
+    )
+    advice = TextAreaField("Advice given (optional)", validators=[Length(max=2000), plain_text])
+    link = StringField(
+        "Link (optional)",
+        validators=[Length(max=500), web_link],
+        description="A support article, bug or chat log that helps.",
+    )

@@ -23,6 +23,8 @@ from .model import (
     HOURLY_ROLES,
     Block,
     BlockView,
+    Coverage,
+    HourView,
     PlaceTaken,
     Role,
     ScheduleEntry,
@@ -723,3 +725,91 @@ _DEMO_PEOPLE_PER_HOUR: dict[Role, Sequence[int]] = {
     Role.ADVISOR: (0, 0, 1),
     Role.MONITOR: (0, 0, 0, 1),
 }
+
+
+# -- for coordinators: where help is needed, findings, hours -----------------------------
+
+
+@dataclass
+class HelpNeeded:
+    """The next weeks' hours that lack people, most urgent first, and blocks with no Anchor."""
+
+    uncovered: list[HourView]
+    thin: list[HourView]
+    anchorless: list[BlockView]
+
+
+def help_needed(data: SheetData, now: datetime, days: int = 14) -> HelpNeeded:
+    """Hours from now over ``days`` with nobody answering users, then thin ones, then
+    blocks still wanting an Anchor; each in time order."""
+    until = now + timedelta(days=days)
+    monday = week_start(now.astimezone(data.settings.time_zone).date())
+    blocks = [
+        block
+        for weeks in range(days // 7 + 2)
+        for block in data.blocks_for(monday + timedelta(weeks=weeks))
+        if block.end > now and block.start < until
+    ]
+    views = build_block_views(blocks, data.signups, data.settings, now)
+    hours = [h for v in views for h in v.hours if now <= h.start < until]
+    return HelpNeeded(
+        uncovered=[h for h in hours if h.coverage is Coverage.UNCOVERED],
+        thin=[h for h in hours if h.coverage is Coverage.THIN],
+        anchorless=[v for v in views if v.wants_anchor and v.block.start >= now],
+    )
+
+
+def recent_findings(storage: Storage, now: datetime, days: int = 30) -> list[fmt.Finding]:
+    """Findings logged over the last ``days``, newest first."""
+    findings, _ = fmt.parse_findings(storage.read_tabs([fmt.FINDINGS])[fmt.FINDINGS])
+    since = now - timedelta(days=days)
+    return sorted((f for f in findings if f.at >= since), key=lambda f: f.at, reverse=True)
+
+
+def log_finding(storage: Storage, finding: fmt.Finding) -> fmt.Finding:
+    """Append a finding to the Findings tab (made if missing); a resent form adds nothing."""
+    grid = storage.read_tabs([fmt.FINDINGS])[fmt.FINDINGS]
+    header = list(grid[0]) if grid else []
+    if fmt.missing_headers(header, fmt.FINDING_HEADERS):
+        storage.ensure_tab(fmt.TAB_SPECS[-1])
+        grid = storage.read_tabs([fmt.FINDINGS])[fmt.FINDINGS]
+        header = list(grid[0])
+    existing, _ = fmt.parse_findings(grid)
+    if finding.request_id:
+        earlier = next((f for f in existing if f.request_id == finding.request_id), None)
+        if earlier is not None:
+            return earlier
+    made = replace(finding, id=new_signup_id({f.id for f in existing}))
+    storage.append_rows(fmt.FINDINGS, [fmt.finding_row(header, made)])
+    log.info("finding %s logged", made.id)
+    return made
+
+
+@dataclass
+class VolunteerHours:
+    """One volunteer's confirmed hours in a period, by role (names only: no contacts)."""
+
+    name: str
+    by_role: dict[Role, float]
+
+    @property
+    def total(self) -> float:
+        """All their hours."""
+        return sum(self.by_role.values())
+
+
+def volunteer_hours(data: SheetData, start: datetime, end: datetime) -> list[VolunteerHours]:
+    """Hours per volunteer per role for signups that start in [start, end), most first.
+
+    A volunteer is their contact (so two people named Sam stay two); the name shown is the
+    one on their latest signup.
+    """
+    people: dict[str, VolunteerHours] = {}
+    for signup in sorted(data.signups, key=lambda s: s.start):
+        if not signup.confirmed or not start <= signup.start < end:
+            continue
+        key = signup.contact_key or f"name:{signup.name.casefold()}"
+        person = people.setdefault(key, VolunteerHours(signup.name, {}))
+        person.name = signup.name
+        person.by_role[signup.role] = person.by_role.get(signup.role, 0) + signup.hours
+    return sorted(people.values(), key=lambda p: (-p.total, p.name.casefold()))

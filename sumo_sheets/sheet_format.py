@@ -20,6 +20,7 @@ from .storage import TabSpec
 SIGNUPS = "Signups"
 SCHEDULE = "Schedule"
 SETTINGS = "Settings"
+FINDINGS = "Findings"
 
 # Signups columns. The site writes new rows with all of them and afterwards changes only
 # Status; everything else in a row belongs to the coordinators.
@@ -79,6 +80,14 @@ MAXIMUM = {
 }
 WEEKS_OPEN = "Weeks open for signup"
 
+# Findings tab: what room monitors (or anyone on shift) noticed, for coordinators to read.
+LOGGED_AT = "Logged at (UTC)"
+TIME_UTC = "Time (UTC)"
+SEEN = "What was seen"
+ADVICE = "Advice given"
+LINK = "Link"
+FINDING_HEADERS = (ID, LOGGED_AT, DATE, TIME_UTC, NAME, CONTACT, SEEN, ADVICE, LINK, REQUEST_ID)
+
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 DEFAULT_SCHEDULE = tuple(
@@ -106,8 +115,10 @@ TAB_SPECS = (
     ),
     TabSpec(SCHEDULE, SCHEDULE_HEADERS, seed_rows=DEFAULT_SCHEDULE),
     TabSpec(SETTINGS, SETTINGS_HEADERS, seed_rows=DEFAULT_SETTINGS),
+    TabSpec(FINDINGS, FINDING_HEADERS),
 )
-TAB_TITLES = tuple(spec.title for spec in TAB_SPECS)
+# The tabs a schedule page needs, read together in one request.
+TAB_TITLES = (SIGNUPS, SCHEDULE, SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -326,6 +337,78 @@ def signup_row(header_row: Sequence[str], signup: Signup) -> list[str]:
         REQUEST_ID: signup.request_id,
         VOLUNTEER_ZONE: signup.time_zone,
     }
+    return _lay_out(header_row, values)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something noticed in the chat room, and the advice given."""
+
+    id: str
+    logged_at: datetime | None
+    at: datetime  # UTC
+    name: str
+    contact: str
+    seen: str
+    advice: str = ""
+    link: str = ""
+    request_id: str = ""
+
+
+def parse_findings(grid: Sequence[Sequence[str]]) -> tuple[list[Finding], list[Problem]]:
+    """Read the Findings tab; rows that cannot be read are skipped and reported."""
+    if not grid:
+        return [], []
+    header = grid[0]
+    columns = {h: column_index(header, h) for h in FINDING_HEADERS}
+    findings, problems = [], []
+    for number, row in enumerate(grid[1:], start=2):
+        cells = {h: _cell(row, i) for h, i in columns.items()}
+        if not any(_cell(row, i) for i in range(len(row))):
+            continue
+        try:
+            if not cells[SEEN]:
+                raise CellError("nothing in What was seen")
+            day = parse_date(cells[DATE])
+            at = datetime.combine(day, parse_time(cells[TIME_UTC] or "0:00"), tzinfo=UTC)
+        except CellError as error:
+            problems.append(Problem(FINDINGS, number, str(error)))
+            continue
+        findings.append(
+            Finding(
+                id=cells[ID],
+                logged_at=parse_timestamp(cells[LOGGED_AT]),
+                at=at,
+                name=cells[NAME],
+                contact=cells[CONTACT],
+                seen=cells[SEEN],
+                advice=cells[ADVICE],
+                link=cells[LINK],
+                request_id=cells[REQUEST_ID],
+            )
+        )
+    return findings, problems
+
+
+def finding_row(header_row: Sequence[str], finding: Finding) -> list[str]:
+    """Lay a new finding out under the tab's current header row."""
+    values = {
+        ID: finding.id,
+        LOGGED_AT: format_timestamp(finding.logged_at) if finding.logged_at else "",
+        DATE: format_date(finding.at.date()),
+        TIME_UTC: format_time(finding.at),
+        NAME: finding.name,
+        CONTACT: finding.contact,
+        SEEN: finding.seen,
+        ADVICE: finding.advice,
+        LINK: finding.link,
+        REQUEST_ID: finding.request_id,
+    }
+    return _lay_out(header_row, values)
+
+
+def _lay_out(header_row: Sequence[str], values: dict[str, str]) -> list[str]:
+    """Values placed under their headers wherever they are, blank in everyone else's columns."""
     row = [""] * len(header_row)
     for header, value in values.items():
         index = column_index(header_row, header)

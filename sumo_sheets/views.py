@@ -31,16 +31,20 @@ from . import services
 from .forms import (
     BadParameter,
     CancelForm,
+    FindingForm,
     LostLinkForm,
     SignupForm,
     format_utc_start,
     format_week,
+    parse_local_time,
+    parse_month,
     parse_role,
     parse_utc_start,
     parse_week,
     parse_zone,
 )
 from .model import HOUR, HOURLY_ROLES, PlaceTaken, Role, SignupRefused, week_start
+from .sheet_format import Finding
 from .storage import Storage, StorageError
 from .tokens import BadToken, contact_key, make_manage_token, read_manage_token
 
@@ -473,6 +477,102 @@ def lost_link():
     ), (422 if form.errors else 200)
 
 
+# -- for coordinators and people on shift ---------------------------------------------------
+
+
+@bp.get("/needed")
+def needed():
+    """Where help is needed over the next two weeks: the link coordinators post in chat."""
+    data = reader().latest()
+    return render_template(
+        "needed.html",
+        needed=services.help_needed(data, now()),
+        hourly_roles=HOURLY_ROLES,
+        stale_since=data.stale_since,
+        zone=viewer_zone(),
+    )
+
+
+@bp.route("/findings", methods=["GET", "POST"])
+def findings():
+    """Room monitors (or anyone on shift) log what they saw; recent findings, names only."""
+    form = FindingForm()
+    zone = viewer_zone()
+    form.ensure_request_id()
+    if request.method == "GET" and not form.when.data:
+        form.when.data = now().astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    problem = None
+    if form.validate_on_submit():
+        try:
+            at = parse_local_time(form.when.data, zone)
+        except BadParameter as error:
+            form.when.errors.append(f"Please {error}.")
+        else:
+            if not now() - timedelta(days=60) <= at <= now() + timedelta(hours=1):
+                form.when.errors.append("Give a time from the last 60 days, not the future.")
+            else:
+                finding = Finding(
+                    id="",
+                    logged_at=now(),
+                    at=at,
+                    name=form.name.data.strip(),
+                    contact=form.contact.data.strip(),
+                    seen=form.seen.data.strip(),
+                    advice=(form.advice.data or "").strip(),
+                    link=form.link.data or "",
+                    request_id=form.request_id.data,
+                )
+                try:
+                    services.log_finding(storage(), finding)
+                except StorageError as error:
+                    problem = f"{error.message} Your finding was not saved; please try again."
+                else:
+                    flash("Thank you: your finding is logged for the coordinators.", "done")
+                    return redirect(url_for(".findings"), code=303)
+    try:
+        recent = services.recent_findings(storage(), now())
+    except StorageError as error:
+        recent, problem = [], problem or error.message
+    status = 503 if problem and request.method == "POST" else (422 if form.errors else 200)
+    return render_template(
+        "findings.html",
+        form=form,
+        recent=recent,
+        problem=problem,
+        zone=zone,
+        messages=get_flashed_messages(with_categories=True),
+    ), status
+
+
+@bp.get("/hours")
+def hours():
+    """Hours per volunteer per role for a week or a month, to thank people: names only."""
+    zone = viewer_zone()
+    month = _query("month", parse_month)
+    if month is not None:
+        first = month
+        after = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        title = f"{first:%B %Y}"
+    else:
+        first = _query("week", parse_week) or week_start(now().astimezone(zone).date())
+        after = first + timedelta(days=7)
+        title = f"week of {first:%-d %B %Y}"
+    start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(after, datetime.min.time(), tzinfo=zone)
+    data = reader().latest()
+    people = services.volunteer_hours(data, start, end)
+    return render_template(
+        "hours.html",
+        people=people,
+        roles_shown=[role for role in Role if any(role in p.by_role for p in people)],
+        title=title,
+        month=month,
+        first=first,
+        stale_since=data.stale_since,
+        zone=zone,
+    )
+
+
 @bp.get("/roles")
 def roles():
     """What each role does and who it is for."""
@@ -546,6 +646,9 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["viewer_zone"] = lambda: viewer_zone(strict=False)
     app.jinja_env.globals["zone_names"] = zone_names
+    app.jinja_env.globals.update(
+        timedelta1=timedelta(days=1), timedelta4=timedelta(days=4), timedelta7=timedelta(days=7)
+    )
 
     @app.template_filter("at")
     def at(moment: datetime) -> str:

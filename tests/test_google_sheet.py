@@ -59,7 +59,7 @@ def test_sheet_init_creates_the_tabs_with_headers_frozen_and_dropdowns(google_ap
     assert "Signups: created" in result.output
     assert "The sheet is ready (google-sheets)." in result.output
     titles = [ws.title for ws in google_sheet.worksheets()]
-    assert titles == ["Sheet1", "Signups", "Schedule", "Settings"]
+    assert titles == ["Sheet1", "Signups", "Schedule", "Settings", "Findings"]
     assert google_sheet.worksheet("Signups").row_values(1) == list(fmt.SIGNUP_HEADERS)
     assert google_sheet.worksheet("Schedule").get_all_values()[1:] == [
         list(r) for r in fmt.DEFAULT_SCHEDULE
@@ -69,7 +69,7 @@ def test_sheet_init_creates_the_tabs_with_headers_frozen_and_dropdowns(google_ap
         s["properties"]["title"]: s["properties"]["gridProperties"].get("frozenRowCount", 0)
         for s in metadata["sheets"]
     }
-    assert frozen == {"Sheet1": 0, "Signups": 1, "Schedule": 1, "Settings": 1}
+    assert frozen == {"Sheet1": 0, "Signups": 1, "Schedule": 1, "Settings": 1, "Findings": 1}
 
 
 def test_sheet_init_keeps_a_coordinators_rows_and_adds_only_missing_headers(

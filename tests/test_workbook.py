@@ -23,7 +23,7 @@ def test_a_new_workbook_is_created_with_all_tabs_frozen_headers_and_dropdowns(
     assert grids["Schedule"][1:] == [list(r) for r in fmt.DEFAULT_SCHEDULE]
     assert [r[0] for r in grids["Settings"][1:]] == [r[0] for r in fmt.DEFAULT_SETTINGS]
     book = openpyxl.load_workbook(workbook_path)
-    assert book.sheetnames == ["Signups", "Schedule", "Settings"]
+    assert book.sheetnames == ["Signups", "Schedule", "Settings", "Findings"]
     signups = book["Signups"]
     assert signups.freeze_panes == "A2"
     dropdowns = {str(v.sqref): v.formula1 for v in signups.data_validations.dataValidation}
