@@ -129,6 +129,29 @@ def contact_address(form: FlaskForm, field) -> None:
         )
 
 
+def name_field(description: str) -> StringField:
+    """A volunteer's name as shown publicly: required, plain text, at most 80 characters."""
+    return StringField(
+        "Your name",
+        validators=[DataRequired("Please tell us your name."), Length(max=80), plain_text],
+        description=description,
+    )
+
+
+def contact_field(description: str) -> StringField:
+    """How coordinators reach a volunteer: an email address or a chat nick, never shown."""
+    return StringField(
+        "Email or chat nick",
+        validators=[
+            DataRequired("Please give an email address or chat nick."),
+            Length(max=120),
+            plain_text,
+            contact_address,
+        ],
+        description=description,
+    )
+
+
 class KeyedForm(FlaskForm):
     """A form whose every copy carries its own key, so sending it twice acts once."""
 
@@ -143,21 +166,8 @@ class KeyedForm(FlaskForm):
 class SignupForm(KeyedForm):
     """A volunteer signs up for a role, from a start hour, for some hours."""
 
-    name = StringField(
-        "Your name",
-        validators=[DataRequired("Please tell us your name."), Length(max=80), plain_text],
-        description="Shown on the public schedule.",
-    )
-    contact = StringField(
-        "Email or chat nick",
-        validators=[
-            DataRequired("Please give an email address or chat nick."),
-            Length(max=120),
-            plain_text,
-            contact_address,
-        ],
-        description="Only coordinators see this; it is never shown on the site.",
-    )
+    name = name_field("Shown on the public schedule.")
+    contact = contact_field("Only coordinators see this; it is never shown on the site.")
     role = RadioField(
         "Role",
         choices=[SelectChoice(role.value, role.label) for role in Role],
@@ -269,21 +279,8 @@ def web_link(form: FlaskForm, field) -> None:
 class FindingForm(KeyedForm):
     """Someone on shift logs what they saw in the chat room and the advice given."""
 
-    name = StringField(
-        "Your name",
-        validators=[DataRequired("Please tell us your name."), Length(max=80), plain_text],
-        description="Shown with the finding on the site.",
-    )
-    contact = StringField(
-        "Email or chat nick",
-        validators=[
-            DataRequired("Please give an email address or chat nick."),
-            Length(max=120),
-            plain_text,
-            contact_address,
-        ],
-        description="Only coordinators see this, in case they have a question.",
-    )
+    name = name_field("Shown with the finding on the site.")
+    contact = contact_field("Only coordinators see this, in case they have a question.")
     when = StringField(
         "When",
         validators=[DataRequired("Please say when you saw it.")],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,3 +29,9 @@ def read_workbook(path: Path, title: str) -> list[list[object]]:
     """A tab's raw cell values, as a spreadsheet program would see them."""
     sheet = openpyxl.load_workbook(path)[title]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def page_text(response) -> str:
+    """A page's words as a person reads them: inline tags vanish, block tags break words."""
+    page = re.sub(r"</?(time|span|a|strong|em|code)\b[^>]*>", "", response.get_data(as_text=True))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())

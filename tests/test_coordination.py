@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 from sumo_sheets import sheet_format as fmt
 
-from .support import build_workbook, read_workbook
+from .support import build_workbook, page_text, read_workbook
 
 FORM = {
     "name": "Ann Example",
@@ -26,9 +25,7 @@ FINDING = {
 }
 
 
-def text(response) -> str:
-    page = re.sub(r"</?(time|span|a|strong|em|code)\b[^>]*>", "", response.get_data(as_text=True))
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+text = page_text
 
 
 def section(page: str, heading: str, next_heading: str) -> str:

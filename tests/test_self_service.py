@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +13,7 @@ from sumo_sheets import sheet_format as fmt
 from sumo_sheets.tokens import make_manage_token
 
 from .smtp import smtp_server_fixture  # noqa: F401  (the smtp_server fixture)
-from .support import NOW, build_workbook, read_workbook
+from .support import NOW, build_workbook, page_text, read_workbook
 
 FORM = {
     "name": "Ann Example",
@@ -26,10 +25,7 @@ FORM = {
 }
 
 
-def text(response) -> str:
-    """A page's words as a person reads them: inline tags vanish, block tags break words."""
-    page = re.sub(r"</?(time|span|a|strong|em|code)\b[^>]*>", "", response.get_data(as_text=True))
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+text = page_text
 
 
 def signup_rows(workbook_path) -> list[dict]:
