@@ -27,13 +27,16 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 
     from flask_wtf.csrf import CSRFProtect
 
+    from .config import cache_seconds, shared_cache
     from .services import SheetReader
     from .storage import open_storage
 
     backend = storage or open_storage(app.config)
     app.extensions["sumo_storage"] = backend
     clock = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
-    app.extensions["sumo_reader"] = SheetReader(backend, clock)
+    app.extensions["sumo_reader"] = SheetReader(
+        backend, clock, ttl_seconds=cache_seconds(app.config, backend), shared=shared_cache(app)
+    )
     csrf = CSRFProtect(app)
 
     from . import cli, feeds, views

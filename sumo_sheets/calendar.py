@@ -121,7 +121,13 @@ def signups_calendar(signups: Iterable[Signup], now: datetime, manage_url: str) 
     return calendar.to_ical()
 
 
-def schedule_calendar(data: SheetData, now: datetime, weeks: int, site_url: str = "") -> bytes:
+def schedule_calendar(
+    data: SheetData,
+    now: datetime,
+    weeks: int,
+    site_url: str = "",
+    stamp: datetime | None = None,
+) -> bytes:
     """Every staffed block from this week on, for ``weeks`` weeks, with who is on (names only).
 
     ``site_url``, when given, links each event to its week's page.
@@ -137,7 +143,8 @@ def schedule_calendar(data: SheetData, now: datetime, weeks: int, site_url: str 
         f"{TITLE} schedule", "Who is on SUMO Live Chat, hour by hour (times in UTC)."
     )
     for view in build_block_views(blocks, data.signups, data.settings, now):
-        calendar.add_component(_block_event(view, now, site_url))
+        # DTSTAMP is when the content last changed, so an unchanged feed is byte-identical.
+        calendar.add_component(_block_event(view, stamp or now, site_url))
     return calendar.to_ical()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -19,6 +20,11 @@ DEFAULTS: dict[str, Any] = {
     "SHEET_ID": "",
     # A form left open on a phone for hours must still submit.
     "WTF_CSRF_TIME_LIMIT": None,
+    # Seconds a page may show the sheet as read that long ago (blank: 5 on a Google Sheet,
+    # where every read costs quota and latency; 0 on the local workbook, which is cheap).
+    "SHEET_CACHE_SECONDS": None,
+    # redis://host:port/db: processes and hosts share one read per cache period.
+    "REDIS_URL": "",
     # Forms are small; anything bigger is not a signup.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # The site's public address, for links in emails sent outside a request (reminders);
@@ -104,3 +110,23 @@ def _instance_secret(instance: Path) -> str:
     with os.fdopen(descriptor, "w") as handle:
         handle.write(key)
     return key
+
+
+def cache_seconds(config: Any, backend: Any) -> float:
+    """How long pages may use a read of the sheet (SHEET_CACHE_SECONDS, by backend)."""
+    value = config.get("SHEET_CACHE_SECONDS")
+    if value is None or value == "":
+        return 5.0 if getattr(backend, "backend_name", "") == "google-sheets" else 0.0
+    return float(value)
+
+
+def shared_cache(app: Flask) -> Any:
+    """The Redis cache shared by processes when REDIS_URL is set, else None."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from .cache import SharedCache
+
+    sheet = app.config.get("SHEET_ID") or app.config["WORKBOOK"]
+    namespace = hashlib.sha256(str(sheet).encode()).hexdigest()[:16]
+    return SharedCache(str(url), namespace)

@@ -20,6 +20,7 @@ def manage_url_for(token: str) -> str:
 def _ics(body: bytes, filename: str, cache: str) -> Response:
     response = Response(body, content_type=ICS_TYPE)
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response = views.conditional(response)
     response.headers["Cache-Control"] = cache
     return response
 
@@ -33,6 +34,7 @@ def schedule_ics():
         views.now(),
         data.settings.weeks_open,
         site_url=url_for("schedule.week", _external=True),
+        stamp=views.content_changed_at(),
     )
     return _ics(body, "sumo-livechat-schedule.ics", "public, max-age=300")
 
@@ -47,6 +49,6 @@ def my_ics(token: str):
         return views._error_page(403, "This calendar link does not work", error.message)
     now = views.now()
     mine = calendar.signups_for_contact(views.reader().latest().signups, contact_key(contact), now)
-    body = calendar.signups_calendar(mine, now, manage_url_for(token))
+    body = calendar.signups_calendar(mine, views.content_changed_at(), manage_url_for(token))
     # Personal: shared caches must not keep it.
     return _ics(body, "sumo-livechat-my-shifts.ics", "private, max-age=300")

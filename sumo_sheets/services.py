@@ -6,14 +6,18 @@ backend it is, and none imports Flask.
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import json
 import logging
 import random
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tenacity import RetryCallState
@@ -42,7 +46,7 @@ from .model import (
 )
 from .retry import RetryPolicy
 from .sheet_format import Problem
-from .storage import Storage, StorageError, TabRepair
+from .storage import Grid, Storage, StorageError, TabRepair
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,24 @@ class SheetData:
     problems: list[Problem] = field(default_factory=list)
     # Set when this is the last good copy, shown because the sheet cannot be read now.
     stale_since: datetime | None = None
+    _by_start: tuple[list[datetime], list[Signup], timedelta] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def signups_between(self, start: datetime, end: datetime) -> list[Signup]:
+        """Signups that share any time with [start, end), found without a look at the rest.
+
+        A week's page touches only its week, however many rows the sheet has: the rows are
+        sorted by start once per read, then found by bisection.
+        """
+        if self._by_start is None:
+            ordered = sorted(self.signups, key=lambda s: s.start)
+            longest = max((s.end - s.start for s in ordered), default=timedelta(0))
+            self._by_start = ([s.start for s in ordered], ordered, longest)
+        starts, ordered, longest = self._by_start
+        first = bisect.bisect_left(starts, start - longest)
+        last = bisect.bisect_left(starts, end)
+        return [s for s in ordered[first:last] if s.overlaps(start, end)]
 
     def blocks_for(self, monday: date) -> list[Block]:
         """The schedule placed on the week that starts on ``monday`` (in the sheet's zone)."""
@@ -77,7 +99,11 @@ class SheetData:
 
 def read_sheet(storage: Storage) -> SheetData:
     """Read all three tabs in one call and parse them."""
-    grids = storage.read_tabs(fmt.TAB_TITLES)
+    return parse_sheet(storage.read_tabs(fmt.TAB_TITLES))
+
+
+def parse_sheet(grids: Mapping[str, Grid]) -> SheetData:
+    """The site's view of the three tabs' grids, with what it had to skip."""
     schedule, schedule_problems = fmt.parse_schedule(grids[fmt.SCHEDULE])
     settings, settings_problems = fmt.parse_settings(grids[fmt.SETTINGS])
     signups, signup_problems = fmt.parse_signups(grids[fmt.SIGNUPS])
@@ -91,35 +117,94 @@ def read_sheet(storage: Storage) -> SheetData:
     )
 
 
-class SheetReader:
-    """Reads the sheet, keeping the last good copy to show when a read fails.
+def _fingerprint(grids: Mapping[str, Grid]) -> str:
+    """Tells two reads of the sheet apart (same content, same fingerprint)."""
+    return hashlib.sha256(json.dumps(grids, sort_keys=True).encode()).hexdigest()[:16]
 
-    Pages may show that copy (marked stale); anything that writes uses ``fresh()``, which
-    never falls back, so no signup is decided on an old copy.
+
+class SheetReader:
+    """Reads the sheet for pages: cached for a few seconds, shared, and never blank.
+
+    - ``latest()`` serves pages: a copy at most ``ttl_seconds`` old. When it is older, one
+      request reads the sheet while any others that arrive meanwhile wait for that read
+      (single flight), and with a shared cache one process reads for all of them. If the
+      sheet cannot be read, the last good copy is returned marked stale.
+    - ``fresh()`` always reads the sheet: it is what signups are decided on.
+    - ``invalidate()`` after this site writes, so its own change shows at once.
     """
 
     def __init__(
-        self, storage: Storage, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        storage: Storage,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        ttl_seconds: float = 0.0,
+        shared: Any = None,
     ) -> None:
         self.storage = storage
         self._clock = clock
+        self.ttl_seconds = float(ttl_seconds)
+        self._shared = shared
         self._lock = threading.Lock()
+        self._flight: threading.Event | None = None
+        self._flight_error: StorageError | None = None
         self._last_good: SheetData | None = None
         self._last_good_at: datetime | None = None
+        self._read_at = float("-inf")  # monotonic time of the cached copy
+        self._fingerprint = ""
+        self.changed_at: datetime | None = None  # when the content last changed, as seen
         self.last_error: StorageError | None = None
 
     def fresh(self) -> SheetData:
         """Read the sheet now; raise StorageError if it cannot be read."""
         try:
-            data = read_sheet(self.storage)
+            grids = self.storage.read_tabs(fmt.TAB_TITLES)
         except StorageError as error:
             with self._lock:
                 self.last_error = error
             raise
-        with self._lock:
-            self._last_good, self._last_good_at = data, self._clock()
-            self.last_error = None
+        data = self._keep(grids)
+        if self._shared is not None:
+            self._shared.put(grids, time.time(), self.ttl_seconds)
         return data
+
+    def latest(self) -> SheetData:
+        """A copy at most ttl_seconds old, or the last good copy marked stale; else raise."""
+        with self._lock:
+            if self._last_good is not None and self._age() < self.ttl_seconds:
+                return self._last_good
+            flight = self._flight
+            leader = flight is None
+            if leader:
+                flight = self._flight = threading.Event()
+                self._flight_error = None
+        if not leader:
+            flight.wait(timeout=60)
+            with self._lock:
+                data, error = self._last_good, self._flight_error
+            if error is None and data is not None:
+                return data
+            return self._stale_or_raise(error or StorageError("The sheet could not be read."))
+        try:
+            return self._refresh()
+        except StorageError as error:
+            with self._lock:
+                self._flight_error = error
+            return self._stale_or_raise(error)
+        finally:
+            with self._lock:
+                self._flight = None
+            flight.set()
+
+    def invalidate(self, shared: bool = True) -> None:
+        """Forget the cached copy (this site just wrote); the next page reads afresh.
+
+        With ``shared=False`` only this process's copy goes, and the next page takes the
+        shared cache's copy if it is recent enough.
+        """
+        with self._lock:
+            self._read_at = float("-inf")
+        if shared and self._shared is not None:
+            self._shared.drop()
 
     def last_good(self) -> SheetData | None:
         """The last copy read successfully, with ``stale_since`` set to when; None if none."""
@@ -127,18 +212,51 @@ class SheetReader:
             copy, since = self._last_good, self._last_good_at
         return None if copy is None else replace(copy, stale_since=since)
 
-    def latest(self) -> SheetData:
-        """A fresh read, or else the last good copy with ``stale_since`` set; else raise."""
+    def _refresh(self) -> SheetData:
+        """Bring the cached copy up to date: from the shared cache, or by reading the sheet."""
+        if self._shared is None or self.ttl_seconds <= 0:
+            return self.fresh()
+        entry = self._shared.get()
+        if entry is not None and time.time() - entry[1] < self.ttl_seconds:
+            return self._keep(entry[0], age=time.time() - entry[1])
+        token = self._shared.try_lock(seconds=max(2.0, self.ttl_seconds))
+        if token is None:
+            # Another process is reading the sheet right now: use its read.
+            entry = self._shared.wait_for_entry(newer_than=time.time() - 1, seconds=5)
+            if entry is not None:
+                return self._keep(entry[0], age=time.time() - entry[1])
+            return self.fresh()
         try:
             return self.fresh()
-        except StorageError as error:
-            copy = self.last_good()
-            if copy is None:
-                raise
-            log.warning(
-                "showing the copy read at %s: %s %s", copy.stale_since, error.message, error.detail
-            )
-            return copy
+        finally:
+            self._shared.unlock(token)
+
+    def _keep(self, grids: Mapping[str, Grid], age: float = 0.0) -> SheetData:
+        """Make these grids the cached copy, parsing them only if their content changed."""
+        fingerprint = _fingerprint(grids)
+        with self._lock:
+            same = fingerprint == self._fingerprint and self._last_good is not None
+        data = self._last_good if same else parse_sheet(grids)
+        with self._lock:
+            if not same:
+                self._fingerprint = fingerprint
+                self.changed_at = self._clock()
+            self._last_good, self._last_good_at = data, self._clock()
+            self._read_at = time.monotonic() - age
+            self.last_error = None
+        return data
+
+    def _age(self) -> float:
+        return time.monotonic() - self._read_at
+
+    def _stale_or_raise(self, error: StorageError) -> SheetData:
+        copy = self.last_good()
+        if copy is None:
+            raise error
+        log.warning(
+            "showing the copy read at %s: %s %s", copy.stale_since, error.message, error.detail
+        )
+        return copy
 
 
 @dataclass
@@ -186,6 +304,13 @@ def blocks_in_week(data: SheetData, monday: date, zone: ZoneInfo) -> list[Block]
     ]
 
 
+def _signups_for(data: SheetData, blocks: Sequence[Block]) -> list[Signup]:
+    """The signups that can matter to these blocks."""
+    if not blocks:
+        return []
+    return data.signups_between(min(b.start for b in blocks), max(b.end for b in blocks))
+
+
 def week_view(
     data: SheetData, monday: date, now: datetime, zone: ZoneInfo | None = None
 ) -> WeekView:
@@ -196,7 +321,7 @@ def week_view(
     """
     zone = zone or ZoneInfo("UTC")
     blocks = blocks_in_week(data, monday, zone)
-    views = build_block_views(blocks, data.signups, data.settings, now)
+    views = build_block_views(blocks, _signups_for(data, blocks), data.settings, now)
     days = [
         DayView(day, [v for v in views if v.block.start.astimezone(zone).date() == day])
         for day in (monday + timedelta(days=n) for n in range(7))
@@ -646,7 +771,9 @@ def cancel_own_signup(
             f"This shift starts at {signup.start:%H:%M} UTC; cancelling here closes "
             f"{_hours_text(cutoff)} before the start. Please tell a coordinator instead."
         )
-    if not cancel_signup(reader.storage, signup.id):
+    cancelled = cancel_signup(reader.storage, signup.id)
+    reader.invalidate()
+    if not cancelled:
         return None
     log.info("signup %s cancelled by its volunteer", signup.id)
     return signup
@@ -750,7 +877,7 @@ def help_needed(data: SheetData, now: datetime, days: int = 14) -> HelpNeeded:
         for block in data.blocks_for(monday + timedelta(weeks=weeks))
         if block.end > now and block.start < until
     ]
-    views = build_block_views(blocks, data.signups, data.settings, now)
+    views = build_block_views(blocks, _signups_for(data, blocks), data.settings, now)
     hours = [h for v in views for h in v.hours if now <= h.start < until]
     return HelpNeeded(
         uncovered=[h for h in hours if h.coverage is Coverage.UNCOVERED],

@@ -116,6 +116,25 @@ def zone_names() -> list[str]:
     return sorted(name for name in available_timezones() if "/" in name or name == "UTC")
 
 
+def content_changed_at() -> datetime:
+    """When the sheet's content last changed as this process saw it (else now)."""
+    return reader().changed_at or now()
+
+
+def conditional(response):
+    """Let browsers and calendar apps poll cheaply: an ETag, Last-Modified, and 304s.
+
+    The ETag is the body's hash. Last-Modified is when the sheet's content last changed, or
+    the start of this hour if later, since pages also change as hours pass.
+    """
+    response.add_etag()
+    hour = now().replace(minute=0, second=0, microsecond=0)
+    response.last_modified = max(content_changed_at(), hour)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Cookie")
+    return response.make_conditional(request)
+
+
 def _query(name: str, parse):
     """A query parameter parsed strictly: absent gives None, garbage a 400 with the reason."""
     text = request.args.get(name)
@@ -134,9 +153,10 @@ def week():
     monday = _query("week", parse_week) or week_start(now().astimezone(zone).date())
     data = reader().latest()
     view = services.week_view(data, monday, now(), zone)
-    return render_template(
+    page = render_template(
         "week.html", view=view, hourly_roles=HOURLY_ROLES, mine=_my_signup_ids(data)
     )
+    return conditional(current_app.make_response(page))
 
 
 def _my_signup_ids(data: services.SheetData) -> set[str]:
@@ -184,14 +204,16 @@ def api_week():
                     ],
                 }
             )
-    return jsonify(
-        week=format_week(view.monday),
-        monday=view.monday.isoformat(),
-        time_zone=view.settings.time_zone.key,
-        viewer_time_zone=zone.key,
-        blocks=blocks,
-        skipped_rows=len(view.problems),
-        stale_since=format_utc_start(view.stale_since) if view.stale_since else None,
+    return conditional(
+        jsonify(
+            week=format_week(view.monday),
+            monday=view.monday.isoformat(),
+            time_zone=view.settings.time_zone.key,
+            viewer_time_zone=zone.key,
+            blocks=blocks,
+            skipped_rows=len(view.problems),
+            stale_since=format_utc_start(view.stale_since) if view.stale_since else None,
+        )
     )
 
 
@@ -217,14 +239,20 @@ def signup():
     form.repeat_weeks.validators[1].message = f"Pick from 1 to {most_weeks} weeks."
     problem, suggestion, data, taken = None, None, None, False
     try:
-        # A signup is only ever decided on a fresh read, never on the last good copy.
-        data = reader().fresh() if request.method == "POST" else reader().latest()
+        # The cached copy may only refuse early: a signup is decided on the read made after
+        # its row is appended (services.sign_up), and never while the copy is stale.
+        data = reader().latest()
     except StorageError as error:
         problem = f"{error.message} Your signup was not saved; please try again in a minute."
         data = reader().last_good()
     _offer_start_times(form, data, zone)
     if data is not None and data.stale_since and problem is None:
         problem = "The sheet cannot be read right now, so signups cannot be saved at the moment."
+        if request.method == "POST":
+            problem = (
+                "The sheet cannot be read right now. Your signup was not saved; please try "
+                "again in a minute."
+            )
 
     if problem is None and form.validate_on_submit():
         retry = services.RetryPolicy.from_config(current_app.config)
@@ -584,18 +612,19 @@ def healthz():
     """ok when the sheet reads; degraded (200) while pages show the last good copy; else 503."""
     backend = storage()
     try:
-        reader().fresh()
+        # The cached copy counts: a health check every few seconds must not cost a read each.
+        data = reader().latest()
     except StorageError as error:
         log.warning("health check failed: %s %s", error.message, error.detail)
-        data = reader().last_good()
-        if data is not None:
-            return jsonify(
-                status="degraded",
-                storage=backend.backend_name,
-                error=error.message,
-                stale_since=format_utc_start(data.stale_since),
-            )
         return jsonify(status="unavailable", storage=backend.backend_name, error=error.message), 503
+    if data.stale_since is not None:
+        error = reader().last_error
+        return jsonify(
+            status="degraded",
+            storage=backend.backend_name,
+            error=error.message if error else "The sheet cannot be read right now.",
+            stale_since=format_utc_start(data.stale_since),
+        )
     return jsonify(status="ok", storage=backend.backend_name)
 
 

@@ -81,4 +81,7 @@ def google_config(emulator, site_account, google_sheet, tmp_path):
         "SHEETS_RETRY_ATTEMPTS": 3,
         "SHEETS_RETRY_WAIT": 0.01,
         "SHEETS_RETRY_BUDGET": 1,
+        # Every read goes to the sheet, so tests see a coordinator's edit at once; the
+        # cache has tests of its own.
+        "SHEET_CACHE_SECONDS": 0,
     }
