@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .model import Role, ScheduleEntry, Settings, Signup
@@ -174,6 +175,7 @@ def _cell(row: Sequence[str], index: int | None) -> str:
     return str(row[index]).strip()
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> date:
     """Read 2026-11-30 (also 2026/11/30, or with a midnight time after it)."""
     match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0?0:00(?::00)?)?", text)
@@ -185,6 +187,7 @@ def parse_date(text: str) -> date:
         raise CellError(f"date {text!r} does not exist") from error
 
 
+@lru_cache(maxsize=4096)
 def parse_time(text: str) -> time:
     """Read 14:00, 9:00, 09:00:00, 9, 9am, 2:30 pm or 24:00 (the end of a day)."""
     match = re.fullmatch(r"(\d{1,2})(?:[:.h](\d{2}))?(?::(\d{2}))?\s*([ap]\.?m\.?)?", text.lower())
@@ -202,6 +205,7 @@ def parse_time(text: str) -> time:
     return time(hour, minute)
 
 
+@lru_cache(maxsize=4096)
 def parse_timestamp(text: str) -> datetime | None:
     """Read 2026-11-25 14:03 as UTC; blank or unreadable gives None (it is informative only)."""
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(?::\d{2}(?:\.\d+)?)?Z?", text)
@@ -223,6 +227,7 @@ _ROLE_WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def parse_role(text: str) -> Role:
     """Read a role in any case or spacing, singular or plural ('helper', ' Helpers ')."""
     key = header_key(text)
@@ -232,6 +237,7 @@ def parse_role(text: str) -> Role:
     return role
 
 
+@lru_cache(maxsize=4096)
 def parse_status(text: str) -> bool:
     """Return True for a cancelled row; blank or 'confirmed' (any case) counts as confirmed."""
     key = header_key(text)
