@@ -1,0 +1,1 @@
+"""Benchmarks of the site against a naive gspread app, on the Sheets API emulator."""
