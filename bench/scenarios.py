@@ -115,7 +115,7 @@ def run(scenario: Scenario, emulator: Emulator, settings: LoadSettings, folder: 
         "SUMO_SHEET_ID": sheet_id,
         "GOOGLE_APPLICATION_CREDENTIALS": str(_key_file(folder)),
         "SHEETS_EMULATOR_HOST": emulator.host_port,
-        "SUMO_SECRET_KEY": "bench-secret",
+        "SUMO_SECRET_KEY": "bench-secret-0123456789",
         # Blank unless this row has Redis, whatever the caller's environment says.
         "SUMO_REDIS_URL": "",
     }

@@ -10,10 +10,24 @@ from typing import Any
 
 from flask import Flask
 
+# Shorter keys are guessable; production keys come from secrets.token_hex(32) (64 characters).
+MIN_SECRET_KEY_LENGTH = 16
+SECRET_KEY_HELP = (
+    "Set SUMO_SECRET_KEY (in the environment, or in .env beside app.py) to a long random "
+    "value, made once and kept:\n"
+    "  export SUMO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')\n"
+    "(For local development, `flask --app app run --debug` makes one in instance/secret_key.)"
+)
+
 DEFAULTS: dict[str, Any] = {
-    # Signs CSRF tokens. When none is set, a random key is made once and kept in the
-    # instance folder, so it survives restarts and is shared by every worker process.
+    # Signs CSRF tokens, the session and manage links. Required outside debug and tests;
+    # in debug a random key is made once and kept in the instance folder.
     "SECRET_KEY": None,
+    # One reverse proxy in front (nginx, a load balancer): trust its X-Forwarded-* headers,
+    # so HTTPS is recognised there (HSTS, Secure cookies) and the client address is real.
+    "BEHIND_PROXY": False,
+    # Sent on top-level navigation (links from email) but not on cross-site form posts.
+    "SESSION_COOKIE_SAMESITE": "Lax",
     # The local workbook (the default backend); relative to the instance folder.
     "WORKBOOK": "sumo-schedule.xlsx",
     # A Google Sheet's key or URL; setting it switches to the Google Sheets backend.
@@ -61,6 +75,15 @@ DEFAULTS: dict[str, Any] = {
     "SHEETS_RETRY_WAIT": 0.5,
     # Seconds one request to Google may take (to connect, and then between bytes).
     "SHEETS_TIMEOUT": 15,
+    # Form POSTs allowed per client address (GETs are never limited); kept in Redis when
+    # REDIS_URL is set, so every worker counts together, else in each process's memory.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_SIGNUP": "10 per minute;60 per hour",
+    "RATELIMIT_FINDINGS": "10 per minute;60 per hour",
+    # Cancelling a weekly repeat is one POST per week.
+    "RATELIMIT_CANCEL": "20 per minute;100 per hour",
+    # Each try may send an email, so fewer.
+    "RATELIMIT_LOST_LINK": "5 per hour",
 }
 
 
@@ -90,8 +113,31 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         ],
     )
     app.config.setdefault("SHEETS_EMULATOR_HOST", os.environ.get("SHEETS_EMULATOR_HOST", ""))
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    _require_secret_key(app, test_config)
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run the site; the message says what to set."""
+
+
+def _require_secret_key(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Insist on a real SECRET_KEY in production; make one in debug and tests."""
+    key = app.config.get("SECRET_KEY")
+    if test_config and test_config.get("SECRET_KEY"):
+        return  # tests pick their own keys, short ones included
+    if app.debug or app.testing:
+        if not key:
+            app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+        return
+    # A generated key would differ per host and vanish with the instance folder, silently
+    # logging everyone out and breaking every manage link already sent.
+    if not key:
+        raise ConfigError("SECRET_KEY is not set, so the site will not start.\n" + SECRET_KEY_HELP)
+    if len(str(key)) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is too short ({len(str(key))} characters; at least "
+            f"{MIN_SECRET_KEY_LENGTH}), so the site will not start.\n" + SECRET_KEY_HELP
+        )
 
 
 def _instance_secret(instance: Path) -> str:

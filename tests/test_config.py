@@ -7,10 +7,10 @@ from sumo_sheets import create_app
 
 def test_sumo_environment_variables_override_the_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("SUMO_WORKBOOK", str(tmp_path / "from-env.xlsx"))
-    monkeypatch.setenv("SUMO_SECRET_KEY", "from-env")
+    monkeypatch.setenv("SUMO_SECRET_KEY", "from-env-0123456789")
     app = create_app()
     assert app.config["WORKBOOK"] == str(tmp_path / "from-env.xlsx")
-    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SECRET_KEY"] == "from-env-0123456789"
     assert app.extensions["sumo_storage"].backend_name == "workbook"
 
 
@@ -26,12 +26,13 @@ def test_the_workbook_defaults_to_the_instance_folder(monkeypatch):
     assert app.config["WORKBOOK"].endswith("instance/sumo-schedule.xlsx")
 
 
-def test_without_a_secret_key_one_is_made_once_and_kept_in_the_instance_folder(tmp_path):
+def test_in_tests_without_a_secret_key_one_is_made_once_and_kept_in_the_instance_folder(tmp_path):
     from flask import Flask
 
     from sumo_sheets.config import load_config
 
     first, second = (Flask("x", instance_path=str(tmp_path / "instance")) for _ in range(2))
+    first.testing = second.testing = True
     load_config(first, None)
     load_config(second, None)
     key_file = tmp_path / "instance" / "secret_key"
