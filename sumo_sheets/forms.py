@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import unicodedata
@@ -33,7 +34,10 @@ from .model import Role, SignupRequest
 # IRC nicks (RFC 2812 letters plus the usual specials) and Matrix IDs (@user:server).
 _NICK = re.compile(r"@?[A-Za-z0-9_\-\[\]\\^{}|`.]{2,50}(:[A-Za-z0-9.\-]+(:\d+)?)?")
 _WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
+_ISO_HOUR = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?([Zz]|[+-]\d\d:?\d\d)?")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+log = logging.getLogger(__name__)
 
 
 def new_request_id() -> str:
@@ -59,6 +63,9 @@ def parse_zone(text: str) -> ZoneInfo:
 def parse_utc_start(text: str) -> datetime:
     """Read an ISO 8601 hour such as 2026-11-30T14:00Z as an aware UTC datetime."""
     cleaned = (text or "").strip()
+    # fromisoformat alone lets stray characters through (a trailing NUL, for one).
+    if not _ISO_HOUR.fullmatch(cleaned):
+        raise BadParameter("start must be a UTC time like 2026-11-30T14:00Z")
     if cleaned.endswith(("Z", "z")):
         cleaned = cleaned[:-1] + "+00:00"
     try:
@@ -152,7 +159,23 @@ def contact_field(description: str) -> StringField:
     )
 
 
-class KeyedForm(FlaskForm):
+class HoneypotForm(FlaskForm):
+    """A form with a field people never see (it is hidden) and form-filling bots fill in."""
+
+    website = StringField("Leave this empty", validators=[Length(max=200)])
+
+    def validate_website(self, field) -> None:
+        """Refuse a filled honeypot, so nothing is saved, and empty it for a person to resend."""
+        if field.data:
+            # Which form only: what was typed may be personal data.
+            log.info("honeypot filled on %s; nothing saved", type(self).__name__)
+            field.data = ""
+            raise ValidationError(
+                "This form looks automated; please leave the last field empty and send again."
+            )
+
+
+class KeyedForm(HoneypotForm):
     """A form whose every copy carries its own key, so sending it twice acts once."""
 
     request_id = HiddenField()
@@ -225,7 +248,7 @@ class CancelForm(FlaskForm):
     """A volunteer cancels one of their signups (the button carries only the CSRF token)."""
 
 
-class LostLinkForm(FlaskForm):
+class LostLinkForm(HoneypotForm):
     """A volunteer asks for their manage link again, by email."""
 
     email = StringField(

@@ -1,0 +1,81 @@
+"""Rate limits on the forms' POSTs, per client address, with a friendly 429 page."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from flask import Flask, current_app, make_response, request
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+log = logging.getLogger(__name__)
+
+# Each form's endpoint and the setting that holds its limits ("10 per minute;60 per hour").
+LIMITED_POSTS = {
+    "schedule.signup": "RATELIMIT_SIGNUP",
+    "schedule.findings": "RATELIMIT_FINDINGS",
+    "schedule.cancel_mine": "RATELIMIT_CANCEL",
+    "schedule.lost_link": "RATELIMIT_LOST_LINK",
+}
+
+
+def init_app(app: Flask) -> Limiter:
+    """Limit the forms' POSTs per client address (GETs and static files are never limited)."""
+    # One limiter per app: a Limiter keeps one app's storage, and tests build many apps.
+    limiter = Limiter(
+        get_remote_address,  # the real client when BEHIND_PROXY installs ProxyFix
+        storage_uri=app.config.get("REDIS_URL") or "memory://",
+        # With Redis down, signups go on unlimited rather than fail (the error is logged).
+        swallow_errors=True,
+    )
+    limiter.init_app(app)
+    for endpoint, setting in LIMITED_POSTS.items():
+        app.view_functions[endpoint] = limiter.limit(
+            _setting(setting), methods=["POST"], deduct_when=_counts
+        )(app.view_functions[endpoint])
+    app.extensions["sumo_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _too_many)
+    return limiter
+
+
+def _setting(name: str):
+    """The limits in setting ``name``, read per request so tests and config can change them."""
+    return lambda: str(current_app.config[name])
+
+
+def _counts(response) -> bool:
+    """A POST counts unless its CSRF token failed: an expired form is no attempt to abuse."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _too_many(error: RateLimitExceeded):
+    """The friendly 429 page (JSON under /api), with Retry-After in seconds."""
+    from .views import _error_page
+
+    limiter: Limiter = current_app.extensions["sumo_limiter"]
+    current = limiter.current_limit
+    seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    # The window's end is rounded up to the next whole second, so 61 s reads as a minute.
+    minutes = max(1, round(seconds / 60))
+    log.info("rate limit reached on %s (%s)", request.endpoint, error.description)
+    response = make_response(
+        _error_page(
+            429,
+            "Too many tries",
+            f"Too many tries from your connection; please wait {minutes} "
+            f"minute{'s' if minutes != 1 else ''} and send the form again. "
+            "Use your browser's Back button to return to what you typed.",
+        )
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
