@@ -12,7 +12,11 @@ from .storage import Storage
 
 
 def create_app(test_config: dict[str, Any] | None = None, storage: Storage | None = None) -> Flask:
-    """Build the site: config, storage backend, forms' CSRF, pages and CLI."""
+    """Build the site: config, storage backend, forms' CSRF, security headers, pages and CLI."""
+    from . import security
+
+    # Before the app exists, so that FLASK_DEBUG in .env counts as it does for `flask run`.
+    security.load_env_file()
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -38,8 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
         backend, clock, ttl_seconds=cache_seconds(app.config, backend), shared=shared_cache(app)
     )
     csrf = CSRFProtect(app)
+    security.install(app)
 
-    from . import cli, feeds, views
+    from . import cli, feeds, limits, logs, views
 
     # The signup form checks its own CSRF token, so that an expired token is shown as a
     # form error with everything the volunteer typed still there, not as a blank 400 page.
@@ -47,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     app.register_blueprint(views.bp)
     views.register_error_pages(app)
     views.register_template_helpers(app)
+    limits.init_app(app)
+    logs.install_request_log(app)
     app.cli.add_command(cli.sheet)
     app.register_blueprint(feeds.bp)
     app.cli.add_command(cli.reminders)
