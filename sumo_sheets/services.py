@@ -24,6 +24,7 @@ from tenacity import RetryCallState
 
 from . import sheet_format as fmt
 from .model import (
+    HOUR,
     HOURLY_ROLES,
     Block,
     BlockView,
@@ -178,10 +179,10 @@ class SheetReader:
                 flight = self._flight = threading.Event()
                 self._flight_error = None
         if not leader:
-            flight.wait(timeout=60)
+            landed = flight.wait(timeout=60)
             with self._lock:
                 data, error = self._last_good, self._flight_error
-            if error is None and data is not None:
+            if landed and error is None and data is not None:
                 return data
             return self._stale_or_raise(error or StorageError("The sheet could not be read."))
         try:
@@ -395,8 +396,12 @@ def sign_up(
     retry = retry or RetryPolicy()
     data = data or reader.fresh()
     earlier = _row_for_request(data, request.request_id)
-    if earlier is not None:
+    if earlier is not None and earlier.confirmed and _same_request(earlier, request):
         return _replay(reader, data, earlier, now)
+    if earlier is not None:
+        # The key was used for something else (the back button and a changed slot, or a
+        # key copied from the sheet), or its row is cancelled: this is a new request.
+        request = replace(request, request_id=secrets.token_urlsafe(18))
     start, end = check_signup(
         request, data.blocks_near(request.start), data.signups, data.settings, now
     )
@@ -487,6 +492,15 @@ def sign_up_weekly(
 def _week_key(request_id: str, week: int) -> str:
     """The request key of one week of a repeat; the first week keeps the form's own key."""
     return request_id if week == 0 or not request_id else f"{request_id}-w{week}"
+
+
+def _same_request(row: Signup, request: SignupRequest) -> bool:
+    """True when a row is what this request asks for: same contact, role and hours."""
+    if row.contact_key != request.contact.strip().casefold() or row.role is not request.role:
+        return False
+    if request.role is Role.ANCHOR:
+        return row.start == request.start
+    return row.start == request.start and row.end == request.start + request.hours * HOUR
 
 
 def _row_for_request(data: SheetData, request_id: str) -> Signup | None:
@@ -602,6 +616,14 @@ def _confirm_in_sheet_order(
     )
     if twin is not None:
         _cancel_own_row(reader, mine)
+        if reordered:
+            # The twin may have given way to this row at the same moment: say so if it did.
+            again = next((s for s in reader.fresh().signups if s.id == twin.id), None)
+            if again is None or not again.confirmed:
+                raise SignupNotSaved(
+                    "This form arrived twice at the same moment and neither copy could be kept; "
+                    "please send it again."
+                )
         return SignupOutcome(twin, repeated=True)
     ahead = [s for s in data.signups if s.id != signup_id and not is_twin(s) and is_ahead(s)]
     _keep_if_it_fits(reader, data, mine, request, ahead, now)
@@ -651,13 +673,19 @@ def _keep_if_it_fits(
         raise
 
 
+REPLAY_WINDOW = timedelta(minutes=10)
+
+
 def _replay(reader: SheetReader, data: SheetData, earlier: Signup, now: datetime) -> SignupOutcome:
     """A form sent again: its first row stands, unless it never finished being checked.
 
     A first try that lost its race but could not withdraw its row (the sheet stopped
     answering) left it confirmed; checked here again in sheet order, it is withdrawn now.
     """
-    if earlier.confirmed:
+    recent = earlier.signed_up_at is not None and now - earlier.signed_up_at <= REPLAY_WINDOW
+    if earlier.confirmed and recent:
+        # Only a row from moments ago can be one a lost race left behind; an older row stands
+        # even if the limits were lowered since (that is for a coordinator to settle).
         ahead = [s for s in data.signups if s.row < earlier.row and s.id != earlier.id]
         as_asked = SignupRequest(
             earlier.name,
@@ -904,8 +932,13 @@ def log_finding(storage: Storage, finding: fmt.Finding) -> fmt.Finding:
     existing, _ = fmt.parse_findings(grid)
     if finding.request_id:
         earlier = next((f for f in existing if f.request_id == finding.request_id), None)
-        if earlier is not None:
+        if earlier is not None and (earlier.contact, earlier.seen) == (
+            finding.contact,
+            finding.seen,
+        ):
             return earlier
+        if earlier is not None:  # the same key for a different finding: a new one
+            finding = replace(finding, request_id=secrets.token_urlsafe(18))
     made = replace(finding, id=new_signup_id({f.id for f in existing}))
     storage.append_rows(fmt.FINDINGS, [fmt.finding_row(header, made)])
     log.info("finding %s logged", made.id)

@@ -405,6 +405,13 @@ def signed_up(signup_id: str):
     data = reader().latest()
     made = next((s for s in data.signups if s.id == signup_id), None)
     if made is None:
+        # Another process may have just made it: this one's cached copy can be seconds old.
+        try:
+            data = reader().fresh()
+        except StorageError:
+            pass
+        made = next((s for s in data.signups if s.id == signup_id), None)
+    if made is None:
         abort(404, description="No signup with that ID; it may have been removed by a coordinator.")
     token = session.get("manage_token")
     if token and _token_contact(token) != contact_key(made.contact):

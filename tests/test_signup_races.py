@@ -219,3 +219,35 @@ def test_a_loser_that_could_not_withdraw_its_row_is_withdrawn_when_the_form_is_r
     with pytest.raises(PlaceTaken):
         services.sign_up(services.SheetReader(workbook), form, NOW)
     assert [s.name for s in confirmed(workbook)] == ["Rae"]
+
+
+def test_a_form_key_reused_for_different_hours_makes_a_new_signup_not_a_false_confirmation(
+    workbook,
+):
+    reader = services.SheetReader(workbook)
+    first = services.sign_up(reader, ask("Ann", Role.HELPER, request_id="k" * 20), NOW)
+    other_hour = ask("Ann", Role.HELPER, MONDAY_14 + timedelta(hours=1), request_id="k" * 20)
+    second = services.sign_up(reader, other_hour, NOW)
+    assert not second.repeated and second.signup.id != first.signup.id
+    assert [s.start.hour for s in confirmed(workbook)] == [14, 15]
+
+
+def test_someone_elses_form_key_never_returns_their_signup(workbook):
+    reader = services.SheetReader(workbook)
+    anns = services.sign_up(reader, ask("Ann", Role.HELPER, request_id="k" * 20), NOW)
+    eve = services.sign_up(reader, ask("Eve", Role.ADVISOR, request_id="k" * 20), NOW)
+    assert eve.signup.id != anns.signup.id and eve.signup.contact == "eve@example.org"
+
+
+def test_resending_an_old_form_does_not_cancel_a_signup_kept_long_ago(workbook):
+    reader = services.SheetReader(workbook)
+    form = ask("Ann", Role.MONITOR, request_id="m" * 20)
+    services.sign_up(reader, ask("Bo", Role.MONITOR), NOW)
+    services.sign_up(reader, form, NOW)
+    # A coordinator lowers the limit to 1 Room monitor; Ann resends her form an hour later.
+    workbook.update_row(
+        fmt.SETTINGS, fmt.MAXIMUM[Role.MONITOR], {fmt.VALUE: "1"}, id_header=fmt.SETTING
+    )
+    again = services.sign_up(reader, form, NOW + timedelta(hours=1))
+    assert again.repeated and again.signup.confirmed
+    assert sorted(s.name for s in confirmed(workbook)) == ["Ann", "Bo"]
