@@ -396,12 +396,13 @@ def sign_up(
     retry = retry or RetryPolicy()
     data = data or reader.fresh()
     earlier = _row_for_request(data, request.request_id)
-    if earlier is not None and earlier.confirmed and _same_request(earlier, request):
-        return _replay(reader, data, earlier, now)
-    if earlier is not None:
+    if earlier is not None and not _same_request(earlier, request):
         # The key was used for something else (the back button and a changed slot, or a
-        # key copied from the sheet), or its row is cancelled: this is a new request.
+        # key copied from the sheet): this is a new request, under a key of its own.
         request = replace(request, request_id=secrets.token_urlsafe(18))
+    elif earlier is not None and earlier.confirmed:
+        return _replay(reader, data, earlier, now)
+    # A key whose rows were all cancelled (a lost race) tries again under the same key.
     start, end = check_signup(
         request, data.blocks_near(request.start), data.signups, data.settings, now
     )
@@ -504,10 +505,11 @@ def _same_request(row: Signup, request: SignupRequest) -> bool:
 
 
 def _row_for_request(data: SheetData, request_id: str) -> Signup | None:
-    """The first row a form submission made, if it already reached the sheet."""
+    """The row a form submission made, if it reached the sheet: a confirmed one first."""
     if not request_id:
         return None
-    return next((s for s in data.signups if s.request_id == request_id), None)
+    rows = [s for s in data.signups if s.request_id == request_id]
+    return next((s for s in rows if s.confirmed), rows[0] if rows else None)
 
 
 def _row_key(signup: Signup) -> tuple:

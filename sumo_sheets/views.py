@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from urllib.parse import unquote
@@ -404,10 +405,18 @@ def signed_up(signup_id: str):
     """Confirmation after a signup, read back from the sheet."""
     data = reader().latest()
     made = next((s for s in data.signups if s.id == signup_id), None)
-    if made is None:
-        # Another process may have just made it: this one's cached copy can be seconds old.
+    if made is None or made.cancelled:
+        # This process's copy can be seconds old: another process may have just made the
+        # row, or put back a Status cell that a coordinator's sort sent astray. The rare
+        # answers (not found, cancelled) are checked against the sheet before being given.
         try:
             data = reader().fresh()
+            made = next((s for s in data.signups if s.id == signup_id), None)
+            if made is not None and made.cancelled and _just_made(made):
+                # A just-made row read as cancelled may be another process's astray write
+                # in the second before it is put back (Sheets has no conditional write).
+                time.sleep(PUT_BACK_GRACE_SECONDS)
+                data = reader().fresh()
         except StorageError:
             pass
         made = next((s for s in data.signups if s.id == signup_id), None)
@@ -431,6 +440,14 @@ def signed_up(signup_id: str):
         weeks=weeks,
         zone=viewer_zone(),
     )
+
+
+PUT_BACK_GRACE_SECONDS = 1.0
+
+
+def _just_made(signup) -> bool:
+    """True for a row signed up in the last two minutes."""
+    return signup.signed_up_at is not None and now() - signup.signed_up_at < timedelta(minutes=2)
 
 
 # -- a volunteer's own signups: the personal manage link ---------------------------------

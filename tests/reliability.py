@@ -606,6 +606,9 @@ SCENARIOS = (
         volunteers=40,
         latency_ms=50,
         coordinator=True,
+        # Double clicks during sorts have the known limit in docs/reliability.md (a brief
+        # wrong "cancelled"); they are staged deterministically in test_signup_races.py.
+        double_click_share=0.0,
     ),
     # Not run by the tests (they take the first scenario matching their words): all at once.
     Scenario(
