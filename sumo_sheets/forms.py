@@ -29,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .contacts import looks_like_email
 from .model import Role, SignupRequest
 
 # IRC nicks (RFC 2812 letters plus the usual specials) and Matrix IDs (@user:server).
@@ -125,7 +126,7 @@ def plain_text(form: FlaskForm, field) -> None:
 def contact_address(form: FlaskForm, field) -> None:
     """An email address, or an IRC/Matrix nick, so coordinators can reach the volunteer."""
     value = (field.data or "").strip()
-    if "@" in value[1:] and not value.startswith("@"):
+    if looks_like_email(value):
         try:
             field.data = validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError as error:

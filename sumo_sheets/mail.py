@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import validate_email
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import calendar
+from .contacts import is_email  # the one home of what counts as an address
 from .model import Signup
 
 log = logging.getLogger(__name__)
@@ -46,18 +47,6 @@ DEFAULT_TIMEOUT = 10
 def mail_enabled(config: Config) -> bool:
     """True when a mail server is configured."""
     return bool(config.get("MAIL_SERVER"))
-
-
-def is_email(contact: str) -> bool:
-    """True when the contact is an email address (not an IRC nick or a Matrix ID)."""
-    value = (contact or "").strip()
-    if "@" not in value[1:] or value.startswith("@"):
-        return False
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
 
 
 def format_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
