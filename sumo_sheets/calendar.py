@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
 
+from . import contacts
 from .model import HOUR, BlockView, Coverage, Role, Signup, build_block_views, week_start
 
 if TYPE_CHECKING:
@@ -57,7 +58,10 @@ def signups_for_contact(signups: Iterable[Signup], contact_key: str, now: dateti
     A row the site withdrew because its twin from the same form was kept is left out:
     that volunteer is signed up, and a cancelled copy beside it would only confuse.
     """
-    mine = [s for s in signups if s.contact_key == contact_key and s.end > now - KEEP_PAST]
+    key = contacts.contact_key(contact_key)  # a contact or its key: the same either way
+    if not key:
+        return []
+    mine = [s for s in signups if s.contact_key == key and s.end > now - KEEP_PAST]
     kept_requests = {s.request_id for s in mine if s.confirmed and s.request_id}
     return sorted(
         (s for s in mine if s.confirmed or s.request_id not in kept_requests),

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from . import contacts
+
 HOUR = timedelta(hours=1)
 
 
@@ -135,8 +137,8 @@ class Signup:
 
     @property
     def contact_key(self) -> str:
-        """The contact as compared between signups: case and outer spaces do not matter."""
-        return self.contact.strip().casefold()
+        """The contact as compared between signups, by the rule in contacts.py."""
+        return contacts.contact_key(self.contact)
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         """True when this signup shares any time with [start, end)."""
@@ -304,7 +306,7 @@ def _too_long(block: Block, most: int) -> OutsideSchedule:
 def _check_person_is_free(
     request: SignupRequest, start: datetime, end: datetime, confirmed: Iterable[Signup]
 ) -> None:
-    key = request.contact.strip().casefold()
+    key = contacts.contact_key(request.contact)
     for signup in confirmed:
         if signup.contact_key != key or not signup.overlaps(start, end):
             continue

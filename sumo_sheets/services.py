@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from tenacity import RetryCallState
 
+from . import contacts
 from . import sheet_format as fmt
 from .model import (
     HOUR,
@@ -497,7 +498,7 @@ def _week_key(request_id: str, week: int) -> str:
 
 def _same_request(row: Signup, request: SignupRequest) -> bool:
     """True when a row is what this request asks for: same contact, role and hours."""
-    if row.contact_key != request.contact.strip().casefold() or row.role is not request.role:
+    if row.contact_key != contacts.contact_key(request.contact) or row.role is not request.role:
         return False
     if request.role is Role.ANCHOR:
         return row.start == request.start
@@ -767,10 +768,14 @@ class TooLateToCancel(Exception):
 
 
 def signups_of(data: SheetData, contact_key: str) -> list[Signup]:
-    """Every signup (confirmed or not) made with this contact, in time order."""
-    return sorted(
-        (s for s in data.signups if s.contact_key == contact_key), key=lambda s: (s.start, s.row)
-    )
+    """Every signup (confirmed or not) made with this contact, in time order.
+
+    ``contact_key`` is a contact or its key (a manage link's); a blank one has no signups.
+    """
+    key = contacts.contact_key(contact_key)
+    if not key:
+        return []
+    return sorted((s for s in data.signups if s.contact_key == key), key=lambda s: (s.start, s.row))
 
 
 def hours_by_week(
@@ -966,11 +971,16 @@ def volunteer_hours(data: SheetData, start: datetime, end: datetime) -> list[Vol
     A volunteer is their contact (so two people named Sam stay two); the name shown is the
     one on their latest signup.
     """
-    people: dict[str, VolunteerHours] = {}
+    people: dict[tuple[str, str], VolunteerHours] = {}
     for signup in sorted(data.signups, key=lambda s: s.start):
         if not signup.confirmed or not start <= signup.start < end:
             continue
-        key = signup.contact_key or f"name:{signup.name.casefold()}"
+        # Kept apart from every contact's key: a blank contact falls back on the name.
+        key = (
+            ("contact", signup.contact_key)
+            if signup.contact_key
+            else ("name", signup.name.casefold())
+        )
         person = people.setdefault(key, VolunteerHours(signup.name, {}))
         person.name = signup.name
         person.by_role[signup.role] = person.by_role.get(signup.role, 0) + signup.hours

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from . import contacts
+
 # Part of the signature: a token made for another purpose with the same key is refused.
 _SALT = "sumo-manage-link"
 
@@ -17,8 +19,8 @@ class BadToken(Exception):
 
 
 def contact_key(contact: str) -> str:
-    """The contact as signups are matched: case and outer spaces do not matter."""
-    return contact.strip().casefold()
+    """The contact as signups are matched, by the one rule in contacts.py."""
+    return contacts.contact_key(contact)
 
 
 def make_manage_token(secret_key: str, contact: str) -> str:

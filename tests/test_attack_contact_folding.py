@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from sumo_sheets import contacts, services
 from sumo_sheets.model import (
@@ -245,3 +246,19 @@ def test_a_manage_link_for_one_mailbox_neither_shows_nor_cancels_the_others_sign
 
     calendar = client.get(f"/my/{other}.ics").get_data(as_text=True)
     assert signup_id not in calendar and "Helper" not in calendar
+
+
+def test_a_manage_link_made_before_the_rule_still_finds_an_address_with_a_non_ascii_domain(
+    app, client, workbook_path
+):
+    # Older links carry the address as it was keyed then: case-folded, domain in Unicode.
+    assert sign_up(client, contact="Anna@Bücher.de").status_code == 303
+    signup_id = rows_by_contact(workbook_path)["Anna@bücher.de"]["ID"]
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="sumo-manage-link")
+    page = client.get(f"/my/{old.dumps('anna@bücher.de')}").get_data(as_text=True)
+    assert signup_id in page
+
+
+def test_a_blank_key_names_no_ones_signups(client, storage):
+    assert sign_up(client, contact="anna@example.org").status_code == 303
+    assert services.signups_of(services.read_sheet(storage), "  ") == []
