@@ -197,6 +197,13 @@ class SlotFull(SignupRefused):
     field = "role"
 
 
+# The refusal when the contact already has a signup in the hours asked for, either class.
+ALREADY_ON = (
+    "This contact already has a signup that overlaps these hours; "
+    "one person takes one place an hour."
+)
+
+
 class AlreadySignedUp(SignupRefused):
     """The same contact already holds this role in one of the hours."""
 
@@ -306,16 +313,16 @@ def _too_long(block: Block, most: int) -> OutsideSchedule:
 def _check_person_is_free(
     request: SignupRequest, start: datetime, end: datetime, confirmed: Iterable[Signup]
 ) -> None:
+    # Anyone can type any contact into the form, so the refusal says only that this
+    # contact has an overlapping signup: never its role or hours, which would tell a
+    # stranger when that volunteer is on shift.
     key = contacts.contact_key(request.contact)
     for signup in confirmed:
         if signup.contact_key != key or not signup.overlaps(start, end):
             continue
-        when = f"{max(start, signup.start):%a %d %b %H:%M} UTC"
         if signup.role is request.role:
-            raise AlreadySignedUp(f"You are already signed up as {signup.role.label} at {when}.")
-        raise RoleClash(
-            f"You are already {signup.role.label} at {when}; one person takes one role an hour."
-        )
+            raise AlreadySignedUp(ALREADY_ON)
+        raise RoleClash(ALREADY_ON)
 
 
 def _check_role_has_room(

@@ -109,7 +109,7 @@ def test_a_helper_maximum_from_settings_is_enforced():
 
 def test_the_same_person_cannot_hold_two_roles_in_one_hour():
     mine = [person("Me", Role.ADVISOR, contact="new@example.org")]
-    with pytest.raises(RoleClash, match="already Advisor"):
+    with pytest.raises(RoleClash, match="already has a signup that overlaps these hours"):
         check(ask(Role.HELPER), mine)
 
 

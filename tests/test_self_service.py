@@ -290,7 +290,7 @@ def test_a_repeat_with_no_week_free_is_refused_week_by_week_with_nothing_written
     page = text(response)
     assert "None of the weeks could be taken" in page
     for day in ("Mon 30 Nov", "Mon 7 Dec", "Mon 14 Dec"):
-        assert f"{day} 14:00 UTC: You are already signed up as Helper" in page
+        assert f"{day} 14:00 UTC: This contact already has a signup that overlaps" in page
     assert len(signup_rows(workbook_path)) == 3
 
 

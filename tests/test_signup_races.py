@@ -136,7 +136,7 @@ def test_the_same_person_in_two_tabs_keeps_only_the_signup_that_landed_first(wor
     with pytest.raises(Exception) as refused:
         services.sign_up(services.SheetReader(racing), ask("Ann", Role.HELPER), NOW)
 
-    assert "one person takes one role an hour" in str(refused.value)
+    assert "one person takes one place an hour" in str(refused.value)
     assert [(s.role, s.name) for s in confirmed(workbook)] == [(Role.ADVISOR, "Ann")]
 
 

@@ -178,7 +178,7 @@ def test_signing_up_twice_for_the_same_hour_is_refused(client, workbook_path):
     assert sign_up(client).status_code == 303
     response = sign_up(client, hours="1", contact="ANN@example.org")
     assert response.status_code == 422
-    assert "already signed up as Helper" in response.get_data(as_text=True)
+    assert "already has a signup that overlaps these hours" in response.get_data(as_text=True)
     assert len(signup_rows(workbook_path)) == 1
 
 
