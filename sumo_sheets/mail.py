@@ -89,11 +89,6 @@ def short_time(moment: datetime, zone: ZoneInfo) -> str:
     return f"{_day(local)} {local:%H:%M} {_zone_name(local)}"
 
 
-def manage_link(base_url: str, token: str) -> str:
-    """The absolute address of a personal manage page under a site's base address."""
-    return f"{base_url.rstrip('/')}/my/{token}"
-
-
 def send_signup_confirmation(
     config: Config,
     signups: Sequence[Signup],
@@ -232,9 +227,11 @@ def _render(template: str, **context: Any) -> str:
     return _TEMPLATES.get_template(template).render(**context)
 
 
-def _recipient(contact: str, name: str) -> Address:
+def _recipient(contact: str, name: str = "") -> Address:
+    """The address alone: the typed name is never put in the To header, where a mail program
+    shows it as if the site had named the reader so (a stranger's text, our sender)."""
     address = validate_email(contact.strip(), check_deliverability=False).normalized
-    return Address(display_name=name.strip(), addr_spec=address)
+    return Address(addr_spec=address)
 
 
 def _message(config: Config, to: Address, subject: str, body: str) -> EmailMessage:

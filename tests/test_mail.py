@@ -61,12 +61,13 @@ def test_a_signup_confirmation_reaches_the_volunteer_with_both_times_and_the_lin
     assert received.rcpt_tos == ["Ann@example.org"]
     assert received.mail_from == "livechat@example.org"
     message = received.message
-    assert message["To"] == "Ann Example <Ann@example.org>"
+    assert message["To"] == "Ann@example.org"  # the typed name is no part of the header
     assert message["From"] == SENDER
     assert message["Subject"] == "You're signed up: SUMO Live Chat, Mon 30 Nov 15:00 CET"
     assert message["Auto-Submitted"] == "auto-generated"
     body = body_text(message)
-    assert body.startswith("Hello Ann Example,\n")
+    assert body.startswith("Hello,\n")
+    assert 'The name you gave: "Ann Example"' in body
     assert (
         "  - Helper, Mon 30 Nov 2026, 15:00–17:00 CET (14:00–16:00 UTC) [signup ANNX2345]" in body
     )
@@ -110,7 +111,7 @@ def test_a_cancellation_email_marks_the_same_event_cancelled(smtp_server):
     (message,) = smtp_server.messages
     assert message["Subject"] == "Cancelled: SUMO Live Chat, Mon 30 Nov 15:00 CET"
     body = body_text(message)
-    assert "Your signup is cancelled" in body
+    assert "made with this email address is cancelled" in body
     assert "Helper, Mon 30 Nov 2026, 15:00–17:00 CET (14:00–16:00 UTC)" in body
     assert MANAGE in body
     _, calendar = ics_attachment(message)
