@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -41,11 +42,18 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": "",
     # Forms are small; anything bigger is not a signup.
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    # The site's public address, for links in emails sent outside a request (reminders);
-    # within a request the address the volunteer used is taken.
+    # The site's public address, such as https://livechat.example.org. Every link in mail
+    # and in calendar feeds is built from it, never from the request's Host header, and in
+    # production requests for any other host are refused (Flask's TRUSTED_HOSTS). Required
+    # when mail is on.
     "SITE_URL": "",
+    # Other host names the site answers to besides SITE_URL's (a list, or comma-separated),
+    # e.g. the name a load balancer's health check uses.
+    "TRUSTED_HOSTS_EXTRA": [],
     # Personal manage links (/my/<token>) stop working after this many days.
     "MANAGE_LINK_DAYS": 365,
+    # When each contact's links were revoked (`flask links revoke`); relative to the instance.
+    "REVOKED_LINKS_FILE": "revoked-links.json",
     # Volunteers may cancel on the site until this many hours before their shift starts.
     "CANCEL_CUTOFF_HOURS": 2,
     # The longest weekly repeat the form offers.
@@ -60,8 +68,15 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": "",
     "MAIL_PASSWORD": "",
     "MAIL_SENDER": "SUMO Live Chat <livechat-noreply@localhost>",
-    # Seconds to wait for the mail server before giving up (a page never waits longer).
+    # Seconds to wait for the mail server before giving up (mail goes after the response,
+    # so no page waits for it).
     "MAIL_TIMEOUT": 10,
+    # The most mail the site's pages may send one address: a stranger who types someone's
+    # address cannot flood it. Reminders (from cron, at most two per shift) do not count.
+    "MAIL_PER_ADDRESS": "3 per hour;10 per day",
+    # What went to which address (hashed), for that limit; relative to the instance folder.
+    # With REDIS_URL set the count is kept in Redis instead, shared by every host.
+    "MAIL_COUNT_FILE": "mail-sent.json",
     # Which reminders went out, so each goes once; relative to the instance folder.
     "REMINDERS_STATE_FILE": "reminders-sent.json",
     # Google Sheets calls that fail for a passing reason (quota, 5xx, timeouts) are tried at
@@ -98,7 +113,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     # Values from the environment are parsed as JSON when they can be: a numeric sheet
     # key would otherwise arrive as a number.
     app.config["SHEET_ID"] = str(app.config.get("SHEET_ID") or "")
-    app.config["WORKBOOK"] = str(Path(app.instance_path) / str(app.config["WORKBOOK"]))
+    for name in ("WORKBOOK", "REVOKED_LINKS_FILE", "MAIL_COUNT_FILE"):
+        app.config[name] = str(Path(app.instance_path) / str(app.config[name]))
     # Google's own conventions, not SUMO_ ones: the key file and the emulator.
     app.config.setdefault(
         "CREDENTIALS_FILES",
@@ -114,6 +130,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     app.config.setdefault("SHEETS_EMULATOR_HOST", os.environ.get("SHEETS_EMULATOR_HOST", ""))
     _require_secret_key(app, test_config)
+    _check_site_url(app)
 
 
 class ConfigError(RuntimeError):
@@ -137,6 +154,35 @@ def _require_secret_key(app: Flask, test_config: dict[str, Any] | None) -> None:
         raise ConfigError(
             f"SECRET_KEY is too short ({len(str(key))} characters; at least "
             f"{MIN_SECRET_KEY_LENGTH}), so the site will not start.\n" + SECRET_KEY_HELP
+        )
+
+
+def _check_site_url(app: Flask) -> None:
+    """SITE_URL must be an absolute http(s) address, and is required when mail is on.
+
+    Links in mail must never follow the request's Host header, which anyone can set; with
+    SITE_URL set, production requests for other hosts are refused with a 400.
+    """
+    url = str(app.config.get("SITE_URL") or "").strip()
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ConfigError(
+                f"SITE_URL must be the site's public address, such as "
+                f"https://livechat.example.org (got {url!r}), so the site will not start."
+            )
+        app.config["SITE_URL"] = url.rstrip("/")
+        if not app.debug:
+            extra = app.config.get("TRUSTED_HOSTS_EXTRA") or []
+            if isinstance(extra, str):
+                extra = [h.strip() for h in extra.split(",") if h.strip()]
+            app.config["TRUSTED_HOSTS"] = [parts.hostname, *extra]
+    elif app.config.get("MAIL_SERVER"):
+        raise ConfigError(
+            "Mail is on (MAIL_SERVER is set) but SITE_URL is not, so the site will not start: "
+            "links in mail must point at the site's real address, never at whatever Host a "
+            "request names. Set SUMO_SITE_URL, e.g.\n"
+            "  export SUMO_SITE_URL=https://livechat.example.org"
         )
 
 

@@ -1,0 +1,123 @@
+"""Attack: a POST with `Host: evil.example` (or `X-Forwarded-Host` behind the proxy) makes the
+site mail a genuine, valid manage link that points at the attacker's domain.
+
+Every link in mail and in feeds is built from SITE_URL, which mail requires, and in
+production a request for any other host is refused (Flask's TRUSTED_HOSTS).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sumo_sheets import create_app
+from sumo_sheets.config import ConfigError
+
+from .smtp import body_text, ics_attachment
+from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
+from .support import NOW, contact_token, drain_mail
+
+SITE = "https://livechat.example.org"
+FORM = {
+    "name": "Ann Example",
+    "contact": "ann@example.org",
+    "role": "helper",
+    "start": "2026-11-30T14:00Z",
+    "hours": "1",
+}
+
+
+def make_app(workbook_path, **settings):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "WORKBOOK": str(workbook_path),
+            "WTF_CSRF_ENABLED": False,
+            "CLOCK": lambda: NOW,
+            **settings,
+        }
+    )
+
+
+def every_link(messages) -> list[str]:
+    links = []
+    for message in messages:
+        links += re.findall(r"https?://\S+", body_text(message))
+        if any(p.get_content_type() == "text/calendar" for p in message.iter_attachments()):
+            _, calendar = ics_attachment(message)
+            links += [str(event["URL"]) for event in calendar.walk("VEVENT") if "URL" in event]
+    return links
+
+
+def test_a_signup_posted_with_a_forged_host_is_refused_and_mails_nothing(
+    workbook_path, smtp_server
+):
+    site = make_app(workbook_path, SITE_URL=SITE, **smtp_server.config)
+    response = site.test_client().post("/signup", data=FORM, headers={"Host": "evil.example"})
+    drain_mail(site)
+    assert response.status_code == 400
+    assert not any("evil.example" in link for link in every_link(smtp_server.messages))
+    assert smtp_server.messages == []
+
+
+def test_a_forged_forwarded_host_behind_the_proxy_is_refused(workbook_path, smtp_server):
+    site = make_app(workbook_path, SITE_URL=SITE, BEHIND_PROXY=True, **smtp_server.config)
+    client = site.test_client()
+    response = client.post(
+        "/signup",
+        data=FORM,
+        base_url=SITE,
+        headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
+    )
+    drain_mail(site)
+    assert response.status_code == 400
+    assert smtp_server.messages == []
+
+
+def test_mail_links_follow_the_site_url_whichever_trusted_name_the_request_used(
+    workbook_path, smtp_server
+):
+    site = make_app(
+        workbook_path,
+        SITE_URL=SITE,
+        TRUSTED_HOSTS_EXTRA="livechat-internal.example",
+        **smtp_server.config,
+    )
+    client = site.test_client()
+    response = client.post("/signup", data=FORM, base_url="http://livechat-internal.example")
+    assert response.status_code == 303
+    token = contact_token("ann@example.org")
+    client.post("/my", data={"email": "ann@example.org"}, base_url=SITE)
+    client.post(f"/my/{token}/cancel/NOSUCHID", base_url=SITE)
+    drain_mail(site)
+    links = every_link(smtp_server.messages)
+    assert links and all(link.startswith(SITE + "/") for link in links)
+
+
+def test_feeds_link_to_the_site_url_not_to_the_request_host(workbook_path):
+    site = make_app(workbook_path, SITE_URL=SITE, TRUSTED_HOSTS_EXTRA=["other.example"])
+    client = site.test_client()
+    schedule = client.get("/schedule.ics", base_url="http://other.example").get_data(as_text=True)
+    assert f"URL:{SITE}/?week=" in schedule and "other.example" not in schedule
+    token = contact_token("ann@example.org")
+    mine = client.get(f"/my/{token}.ics", base_url="http://other.example")
+    assert mine.status_code == 200 and "other.example" not in mine.get_data(as_text=True)
+
+
+def test_the_site_will_not_start_with_mail_on_and_no_site_url(workbook_path, smtp_server):
+    with pytest.raises(ConfigError, match="SITE_URL"):
+        make_app(workbook_path, **smtp_server.config)
+
+
+@pytest.mark.parametrize("url", ["livechat.example.org", "ftp://x.example", "https://x?y=1"])
+def test_a_site_url_that_is_not_an_http_address_stops_the_start(workbook_path, url):
+    with pytest.raises(ConfigError, match="SITE_URL must be"):
+        make_app(workbook_path, SITE_URL=url)
+
+
+def test_in_debug_the_host_is_not_checked_so_a_local_server_still_answers(workbook_path):
+    site = make_app(workbook_path, SITE_URL=SITE, DEBUG=True)
+    assert site.config.get("TRUSTED_HOSTS") is None
+    assert site.test_client().get("/roles", base_url="http://127.0.0.1:5000").status_code == 200
