@@ -41,6 +41,12 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     app.extensions["sumo_reader"] = SheetReader(
         backend, clock, ttl_seconds=cache_seconds(app.config, backend), shared=shared_cache(app)
     )
+    from .outbox import Outbox
+    from .tokens import ManageLinks
+
+    links = ManageLinks.from_config(app.config)
+    app.extensions["sumo_links"] = links
+    app.extensions["sumo_outbox"] = Outbox.from_config(app.config, links.contact_hash)
     csrf = CSRFProtect(app)
     security.install(app)
 
@@ -57,4 +63,5 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     app.cli.add_command(cli.sheet)
     app.register_blueprint(feeds.bp)
     app.cli.add_command(cli.reminders)
+    app.cli.add_command(cli.links)
     return app

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
 
-from . import contacts
 from .model import HOUR, BlockView, Coverage, Role, Signup, build_block_views, week_start
 
 if TYPE_CHECKING:
@@ -52,16 +51,13 @@ def block_uid(start: datetime) -> str:
     return f"block-{start.astimezone(UTC):%Y%m%dT%H%M%SZ}@{UID_DOMAIN}"
 
 
-def signups_for_contact(signups: Iterable[Signup], contact_key: str, now: datetime) -> list[Signup]:
-    """A contact's signups for their feed: not ended more than KEEP_PAST ago, in time order.
+def recent_and_coming(signups: Iterable[Signup], now: datetime) -> list[Signup]:
+    """A volunteer's signups for their feed: not ended more than KEEP_PAST ago, in time order.
 
     A row the site withdrew because its twin from the same form was kept is left out:
     that volunteer is signed up, and a cancelled copy beside it would only confuse.
     """
-    key = contacts.contact_key(contact_key)  # a contact or its key: the same either way
-    if not key:
-        return []
-    mine = [s for s in signups if s.contact_key == key and s.end > now - KEEP_PAST]
+    mine = [s for s in signups if s.end > now - KEEP_PAST]
     kept_requests = {s.request_id for s in mine if s.confirmed and s.request_id}
     return sorted(
         (s for s in mine if s.confirmed or s.request_id not in kept_requests),

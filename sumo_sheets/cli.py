@@ -105,3 +105,29 @@ def send_reminders_command() -> None:
     click.echo(report.summary())
     if report.failed:
         raise SystemExit(1)
+
+
+@click.group()
+def links() -> None:
+    """Volunteers' personal links."""
+
+
+@links.command("revoke")
+@click.argument("contact")
+@with_appcontext
+def revoke_command(contact: str) -> None:
+    """Stop every link of CONTACT (an email address or chat nick) made until now.
+
+    For a leaked link: the manage links and calendar feeds of that contact stop working
+    at once, on this host. The volunteer gets a new link by asking at /my (by email), or
+    by signing up again (chat nicks).
+    """
+    if not contact.strip():
+        raise click.BadParameter("give the contact as the volunteer typed it", param_hint="CONTACT")
+    manage = current_app.extensions["sumo_links"]
+    manage.revoke(contact)
+    click.echo(
+        "Every link made for that contact until now no longer works (manage pages and "
+        "calendar feeds). Run this on every host that serves the site, unless they share "
+        "the instance folder."
+    )

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app
 
 from . import calendar, views
-from .tokens import BadToken, contact_key, read_manage_token
+from .tokens import BadToken, manage_url
 
 bp = Blueprint("feeds", __name__)
 
 ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-def manage_url_for(token: str) -> str:
-    """The absolute address of a personal manage page, on the host this request came to."""
-    return url_for("schedule.my_signups", token=token, _external=True)
 
 
 def _ics(body: bytes, filename: str, cache: str) -> Response:
@@ -33,22 +28,27 @@ def schedule_ics():
         data,
         views.now(),
         data.settings.weeks_open,
-        site_url=url_for("schedule.week", _external=True),
+        site_url=views.site_url(),
         stamp=views.content_changed_at(),
     )
-    return _ics(body, "sumo-livechat-schedule.ics", "public, max-age=300")
+    # Shared caches may keep it only when its links come from SITE_URL, not from a Host
+    # header the requester chose.
+    shared = "public" if current_app.config.get("SITE_URL") else "private"
+    return _ics(body, "sumo-livechat-schedule.ics", f"{shared}, max-age=300")
 
 
 @bp.get("/my/<token>.ics")
 def my_ics(token: str):
     """The signups made with the contact a personal link names, cancelled ones included."""
-    config = current_app.config
+    links = current_app.extensions["sumo_links"]
     try:
-        contact = read_manage_token(config["SECRET_KEY"], token, config["MANAGE_LINK_DAYS"])
+        grant = links.read(token)
     except BadToken as error:
         return views._error_page(403, "This calendar link does not work", error.message)
     now = views.now()
-    mine = calendar.signups_for_contact(views.reader().latest().signups, contact_key(contact), now)
-    body = calendar.signups_calendar(mine, views.content_changed_at(), manage_url_for(token))
+    owned = [s for s in views.reader().latest().signups if links.owns(grant, s.contact, s.id)]
+    mine = calendar.recent_and_coming(owned, now)
+    link = manage_url(views.site_url(), token)
+    body = calendar.signups_calendar(mine, views.content_changed_at(), link)
     # Personal: shared caches must not keep it.
     return _ics(body, "sumo-livechat-my-shifts.ics", "private, max-age=300")

@@ -33,7 +33,7 @@ from .calendar import signup_key
 from .model import Settings, Signup
 from .services import SheetData, SheetReader, read_sheet
 from .storage import Storage
-from .tokens import make_manage_token
+from .tokens import ManageLinks, manage_url
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +155,7 @@ def _send_under_lock(
     site_url: str,
     report: Report,
 ) -> None:
+    links = ManageLinks.from_config(config)
     sent = _load(state_path)
     pruned = _prune(sent, now)
     # Decided on a fresh read only: a shift cancelled a moment ago must get no reminder.
@@ -173,7 +174,8 @@ def _send_under_lock(
             continue
         sent[key] = {"ends": _iso(signup.end), "sent_at": _iso(now)}
         _save(state_path, sent)
-        link = mail.manage_link(site_url, make_manage_token(config["SECRET_KEY"], signup.contact))
+        # The reminder goes to the contact's own address, so it may carry the contact's link.
+        link = manage_url(site_url, links.for_contact(signup.contact))
         zone = volunteer_zone(signup, data.settings)
         if mail.send_reminder(config, signup, link, zone, now):
             report.sent += 1

@@ -792,13 +792,18 @@ def hours_by_week(
 
 
 def cancel_own_signup(
-    reader: SheetReader, contact_key: str, signup_id: str, now: datetime, cutoff: timedelta
+    reader: SheetReader,
+    owns: Callable[[Signup], bool],
+    signup_id: str,
+    now: datetime,
+    cutoff: timedelta,
 ) -> Signup | None:
     """A volunteer cancels one of their own signups, until ``cutoff`` before it starts.
 
-    Returns the signup as it was, or None if this contact has no such confirmed signup.
+    ``owns`` says which signups the volunteer's link reaches. Returns the signup as it was,
+    or None if the link reaches no confirmed signup with that ID.
     """
-    signup = next((s for s in signups_of(reader.fresh(), contact_key) if s.id == signup_id), None)
+    signup = next((s for s in reader.fresh().signups if s.id == signup_id and owns(s)), None)
     if signup is None or not signup.confirmed:
         return None
     if signup.start - cutoff <= now:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     current_app,
     flash,
@@ -26,10 +27,11 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from wtforms.fields.choices import SelectChoice
 
 from . import services
+from .contacts import is_email
 from .forms import (
     BadParameter,
     CancelForm,
@@ -48,7 +50,7 @@ from .forms import (
 from .model import HOUR, HOURLY_ROLES, PlaceTaken, Role, SignupRefused, week_start
 from .sheet_format import Finding
 from .storage import Storage, StorageError
-from .tokens import BadToken, contact_key, make_manage_token, read_manage_token
+from .tokens import BadToken, Grant, ManageLinks, manage_url
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +184,8 @@ def week():
 def _my_signup_ids(data: services.SheetData) -> set[str]:
     """IDs of the viewer's own signups, known once they have opened their manage link here."""
     token = session.get("me")
-    who = _token_contact(token) if token else None
-    return {s.id for s in services.signups_of(data, who)} if who else set()
+    grant = _grant_or_none(token) if token else None
+    return {s.id for s in _owned(data, grant)} if grant else set()
 
 
 @bp.get("/api/week")
@@ -317,12 +319,15 @@ def signup():
 
 
 def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):
-    """Remember the manage link and any weekly report for this browser, mail, and redirect."""
+    """Give this browser a link to the signups it just made, mail the contact, and redirect.
+
+    The browser gets a link to these signups only, never to the contact's others: typing a
+    contact proves nothing. The link to all of a contact's signups goes only by mail, to
+    that address.
+    """
     first = kept[0]
-    token = make_manage_token(current_app.config["SECRET_KEY"], first.contact)
-    # Shown on the confirmation only to the browser that signed up: the confirmation URL
-    # holds just the signup ID, which is no proof of who is asking.
-    session["manage_token"] = token
+    links = _links()
+    _remember_made(first.id, [s.id for s in kept], links.for_signups(first.contact, kept_ids(kept)))
     if outcomes:
         session["week_report"] = {
             "first": first.id,
@@ -335,8 +340,26 @@ def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):
         zone = parse_zone(first.time_zone)  # the zone they saw the form in
     except BadParameter:
         pass
-    _mail("send_signup_confirmation", kept, _manage_url(token), zone)
+    _mail(first.contact, "send_signup_confirmation", kept, _contact_url(first.contact), zone)
     return redirect(url_for(".signed_up", signup_id=first.id), code=303)
+
+
+def kept_ids(kept: list) -> list[str]:
+    """The IDs of the signups a form made."""
+    return [s.id for s in kept if s.id]
+
+
+# How many recent signups a browser keeps links to (the session cookie must stay small).
+REMEMBERED_SIGNUPS = 8
+
+
+def _remember_made(first_id: str, ids: list[str], token: str) -> None:
+    """Keep, in this browser's session, the IDs it signed up and the link to manage them."""
+    links = dict(session.get("signup_links") or {})
+    links[first_id] = token
+    session["signup_links"] = dict(list(links.items())[-REMEMBERED_SIGNUPS:])
+    made = [i for i in session.get("made") or [] if i not in ids] + ids
+    session["made"] = made[-4 * REMEMBERED_SIGNUPS :]
 
 
 def _weeks_refused(outcomes: list, zone: ZoneInfo) -> str:
@@ -345,18 +368,42 @@ def _weeks_refused(outcomes: list, zone: ZoneInfo) -> str:
     return "None of the weeks could be taken. " + " ".join(lines)
 
 
+def _links() -> ManageLinks:
+    """Makes and reads the site's manage links."""
+    return current_app.extensions["sumo_links"]
+
+
+def site_url() -> str:
+    """The site's public address: SITE_URL, never the request's Host when it is set.
+
+    Without SITE_URL (allowed only while mail is off), the address the request came to.
+    """
+    return current_app.config.get("SITE_URL") or request.url_root.rstrip("/")
+
+
 def _manage_url(token: str) -> str:
-    """The absolute address of a volunteer's manage page."""
-    return url_for("schedule.my_signups", token=token, _external=True)
+    """The absolute address of a manage page, under the site's own address."""
+    return manage_url(site_url(), token)
 
 
-def _mail(name: str, *args) -> bool:
-    """Send one of the volunteer emails if email is set up; never fail the page over it."""
-    if not current_app.config.get("MAIL_SERVER"):
+def _contact_url(contact: str) -> str:
+    """The link to every signup of a contact: only ever put in mail to that contact."""
+    return _manage_url(_links().for_contact(contact))
+
+
+def _mail(address: str, name: str, *args) -> bool:
+    """Send one of the volunteer emails after the response, if mail is on; never fail the page.
+
+    Only to an email address, and within MAIL_PER_ADDRESS for that address.
+    """
+    config = current_app.config
+    if not config.get("MAIL_SERVER") or not is_email(address):
         return False
     from . import mail
 
-    return getattr(mail, name)(current_app.config, *args)
+    send = getattr(mail, name)
+    current_app.extensions["sumo_outbox"].mail(address, lambda: send(config, *args), name)
+    return True
 
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
@@ -422,9 +469,12 @@ def signed_up(signup_id: str):
         made = next((s for s in data.signups if s.id == signup_id), None)
     if made is None:
         abort(404, description="No signup with that ID; it may have been removed by a coordinator.")
-    token = session.get("manage_token")
-    if token and _token_contact(token) != contact_key(made.contact):
-        token = None  # this browser signed up someone else
+    # Only the browser that made this signup holds a link to it (the ID in this URL is no
+    # proof of anything: IDs are in the public calendar feed).
+    token = (session.get("signup_links") or {}).get(signup_id)
+    grant = _grant_or_none(token) if token else None
+    if grant is None or not _links().owns(grant, made.contact, made.id):
+        token = None
     report = session.get("week_report")
     weeks = []
     if report and report.get("first") == signup_id:
@@ -437,6 +487,7 @@ def signed_up(signup_id: str):
         "done.html",
         signup=made,
         manage_url=_manage_url(token) if token else None,
+        emailed=bool(token and current_app.config.get("MAIL_SERVER") and is_email(made.contact)),
         weeks=weeks,
         zone=viewer_zone(),
     )
@@ -453,40 +504,46 @@ def _just_made(signup) -> bool:
 # -- a volunteer's own signups: the personal manage link ---------------------------------
 
 
-def _token_contact(token: str) -> str | None:
-    """The contact a manage link names, or None if it is not a valid link."""
+def _grant_or_none(token: str) -> Grant | None:
+    """What a manage link reaches, or None if it does not work (any more)."""
     try:
-        return read_manage_token(
-            current_app.config["SECRET_KEY"], token, float(current_app.config["MANAGE_LINK_DAYS"])
-        )
+        return _links().read(token)
     except BadToken:
         return None
 
 
-def _contact_from(token: str) -> str:
-    """The contact a manage link names; a 403 page saying why if it is not valid."""
+def _grant_from(token: str) -> Grant:
+    """What a manage link reaches; a 403 page saying why if it does not work."""
     try:
-        return read_manage_token(
-            current_app.config["SECRET_KEY"], token, float(current_app.config["MANAGE_LINK_DAYS"])
-        )
+        return _links().read(token)
     except BadToken as error:
         abort(403, description=error.message)
+
+
+def _owned(data: services.SheetData, grant: Grant) -> list:
+    """The signups a link reaches, in time order."""
+    links = _links()
+    return sorted(
+        (s for s in data.signups if links.owns(grant, s.contact, s.id)),
+        key=lambda s: (s.start, s.row),
+    )
 
 
 @bp.get("/my/<token>")
 def my_signups(token: str):
     """A volunteer's upcoming signups, hours per role per week, and a cancel button each."""
-    contact = _contact_from(token)
+    grant = _grant_from(token)
     # From now on the schedule marks this volunteer's own places in this browser.
     session["me"] = token
     zone = viewer_zone()
     data = reader().latest()
-    mine = services.signups_of(data, contact)
+    mine = _owned(data, grant)
     upcoming = [s for s in mine if s.end > now() and s.confirmed]
     cutoff = timedelta(hours=float(current_app.config["CANCEL_CUTOFF_HOURS"]))
     return render_template(
         "my.html",
         token=token,
+        whole_contact=grant.whole_contact,
         upcoming=upcoming,
         recently_cancelled=[s for s in mine if s.cancelled and s.end > now()],
         weeks=services.hours_by_week(upcoming, zone),
@@ -501,13 +558,16 @@ def my_signups(token: str):
 
 @bp.post("/my/<token>/cancel/<signup_id>")
 def cancel_mine(token: str, signup_id: str):
-    """Cancel one of the volunteer's own signups (only its Status cell changes)."""
-    contact = _contact_from(token)
+    """Cancel one of the signups this link reaches (only its Status cell changes)."""
+    grant = _grant_from(token)
     if not CancelForm().validate_on_submit():
         abort(400, description="This form has expired; please reload the page and try again.")
     cutoff = timedelta(hours=float(current_app.config["CANCEL_CUTOFF_HOURS"]))
+    links = _links()
     try:
-        cancelled = services.cancel_own_signup(reader(), contact, signup_id, now(), cutoff)
+        cancelled = services.cancel_own_signup(
+            reader(), lambda s: links.owns(grant, s.contact, s.id), signup_id, now(), cutoff
+        )
     except services.TooLateToCancel as refusal:
         flash(str(refusal), "error")
         return redirect(url_for(".my_signups", token=token), code=303)
@@ -520,7 +580,13 @@ def cancel_mine(token: str, signup_id: str):
         "letting us know.",
         "done",
     )
-    _mail("send_cancellation", cancelled, _manage_url(token), zone)
+    _mail(
+        cancelled.contact,
+        "send_cancellation",
+        cancelled,
+        _contact_url(cancelled.contact),
+        zone,
+    )
     return redirect(url_for(".my_signups", token=token), code=303)
 
 
@@ -531,14 +597,10 @@ def lost_link():
     sent = False
     if form.validate_on_submit():
         address = form.email.data
-        known = False
-        try:
-            known = bool(services.signups_of(reader().fresh(), contact_key(address)))
-        except StorageError as error:
-            log.warning("lost-link lookup failed: %s", error.message)
-        if known:
-            token = make_manage_token(current_app.config["SECRET_KEY"], address)
-            _mail("send_manage_link", address, _manage_url(token))
+        if current_app.config.get("MAIL_SERVER") and is_email(address):
+            # Looked up after the response, like every mail: the page answers alike, and
+            # as fast, for an address that signed up and one that did not.
+            _outbox().submit(_lost_link_job(address, site_url()))
         sent = True
     return render_template(
         "lost_link.html",
@@ -546,6 +608,35 @@ def lost_link():
         sent=sent,
         mail_on=bool(current_app.config.get("MAIL_SERVER")),
     ), (422 if form.errors else 200)
+
+
+def _outbox():
+    return current_app.extensions["sumo_outbox"]
+
+
+def _lost_link_job(address: str, base_url: str):
+    """Mail a contact's link to the address, if it has signed up (run after the response)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def job() -> None:
+        from . import mail
+
+        links: ManageLinks = app.extensions["sumo_links"]
+        sheet = app.extensions["sumo_reader"]
+        try:
+            data = sheet.latest()  # the cached copy: this form must not spend read quota
+        except StorageError as error:
+            log.warning("lost-link lookup failed: %s", error.message)
+            return
+        wanted = links.contact_hash(address)
+        if not any(links.contact_hash(s.contact) == wanted for s in data.signups):
+            return
+        url = manage_url(base_url, links.for_contact(address))
+        app.extensions["sumo_outbox"].send_now(
+            address, lambda: mail.send_manage_link(app.config, address, url), "manage link"
+        )
+
+    return job
 
 
 # -- for coordinators and people on shift ---------------------------------------------------
@@ -685,6 +776,15 @@ def register_error_pages(app: Flask) -> None:
             400,
             "This form has expired",
             "Please go back, reload the page and send the form again.",
+        )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # No page with links can be drawn for a host that is not ours: a plain answer.
+        return Response(
+            "400 Bad Request: this site answers only at its own address.\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
         )
 
     @app.errorhandler(HTTPException)

@@ -13,6 +13,13 @@ from sumo_sheets.storage.workbook import WorkbookStorage
 from .support import NOW
 
 
+@pytest.fixture(autouse=True)
+def own_instance_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test keeps its own mail counts and revoked links (not the project's instance/)."""
+    monkeypatch.setenv("SUMO_MAIL_COUNT_FILE", str(tmp_path / "mail-sent.json"))
+    monkeypatch.setenv("SUMO_REVOKED_LINKS_FILE", str(tmp_path / "revoked-links.json"))
+
+
 @pytest.fixture
 def workbook_path(tmp_path: Path) -> Path:
     """Where this test's workbook lives (created on first use)."""

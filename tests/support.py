@@ -35,3 +35,29 @@ def page_text(response) -> str:
     """A page's words as a person reads them: inline tags vanish, block tags break words."""
     page = re.sub(r"</?(time|span|a|strong|em|code)\b[^>]*>", "", response.get_data(as_text=True))
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+# -- manage links, as the site makes them with the tests' secret key ------------------------
+
+TEST_SECRET = "test-secret"
+
+
+def contact_token(contact: str, secret: str = TEST_SECRET) -> str:
+    """The token of a contact's link (the one the site only ever emails to that address)."""
+    from sumo_sheets.tokens import ManageLinks
+
+    return ManageLinks(secret, 365).for_contact(contact)
+
+
+def is_contact_link_for(token: str, contact: str, secret: str = TEST_SECRET) -> bool:
+    """True when a token is a valid link to every signup of this contact."""
+    from sumo_sheets.tokens import ManageLinks
+
+    links = ManageLinks(secret, 365)
+    grant = links.read(token)
+    return grant.whole_contact and grant.contact_hash == links.contact_hash(contact)
+
+
+def drain_mail(app) -> None:
+    """Wait for the mail the app's pages handed to its outbox (sent after the response)."""
+    assert app.extensions["sumo_outbox"].drain(10), "mail still queued after 10 s"

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from sumo_sheets import create_app
-from sumo_sheets.tokens import make_manage_token
 
-from .support import NOW, page_text, read_workbook
+from .support import NOW, contact_token, page_text, read_workbook
 
 FORM = {
     "name": "Ann Example",
@@ -124,7 +123,7 @@ def test_the_lost_link_form_allows_five_tries_an_hour(limited):
 
 def test_cancelling_is_limited_per_address(tmp_path):
     app = make_app(tmp_path / "cancel.xlsx", RATELIMIT_CANCEL="2 per minute")
-    link = "/my/" + make_manage_token("test-secret", "ann@example.org")
+    link = "/my/" + contact_token("ann@example.org")
     client = from_address(app, "203.0.113.7")
     for _ in range(2):
         assert client.post(f"{link}/cancel/NOSUCHID").status_code == 303
@@ -205,7 +204,7 @@ def test_the_honeypot_is_hidden_from_people_screen_readers_and_the_tab_key(limit
 def test_every_post_without_its_csrf_token_is_refused_and_writes_nothing(tmp_path):
     app = make_app(tmp_path / "csrf.xlsx", WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    link = "/my/" + make_manage_token("test-secret", "ann@example.org")
+    link = "/my/" + contact_token("ann@example.org")
     assert client.post("/signup", data=FORM).status_code == 422
     assert "This form expired" in page_text(client.post("/signup", data=FORM))
     assert client.post("/findings", data=FINDING).status_code == 400

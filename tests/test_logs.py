@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from sumo_sheets.logs import loggable_path
-from sumo_sheets.tokens import make_manage_token
+
+from .support import contact_token
 
 FORM = {
     "name": "Ann Example",
@@ -25,7 +26,7 @@ def test_every_request_is_one_line_with_its_path_status_and_time(client, caplog)
 
 def test_personal_links_are_logged_without_their_token(client, caplog):
     caplog.set_level(logging.INFO, logger="sumo_sheets.requests")
-    token = make_manage_token("test-secret", "ann.secret@example.org")
+    token = contact_token("ann.secret@example.org")
     client.get(f"/my/{token}")
     client.get(f"/my/{token}.ics")
     lines = " ".join(r.getMessage() for r in caplog.records)

@@ -10,10 +10,17 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from sumo_sheets import create_app, services, tokens
 from sumo_sheets import sheet_format as fmt
-from sumo_sheets.tokens import make_manage_token
 
 from .smtp import smtp_server_fixture  # noqa: F401  (the smtp_server fixture)
-from .support import NOW, build_workbook, page_text, read_workbook
+from .support import (
+    NOW,
+    build_workbook,
+    contact_token,
+    drain_mail,
+    is_contact_link_for,
+    page_text,
+    read_workbook,
+)
 
 FORM = {
     "name": "Ann Example",
@@ -146,7 +153,8 @@ def test_the_confirmation_gives_the_manage_link_only_to_the_browser_that_signed_
     volunteer = app.test_client()
     link = manage_link(volunteer)
     assert volunteer.get(link).status_code == 200
-    assert tokens.read_manage_token("test-secret", link[4:], 1) == "ann@example.org"
+    # A link to this signup only: the contact's link goes by mail alone.
+    assert not is_contact_link_for(link[4:], "ann@example.org")
 
     location = "/signup/done/" + signup_rows(app.config["WORKBOOK"])[0]["ID"]
     assert "/my/" in volunteer.get(location).get_data(as_text=True)
@@ -156,10 +164,10 @@ def test_the_confirmation_gives_the_manage_link_only_to_the_browser_that_signed_
 
 def test_the_manage_page_lists_upcoming_signups_with_hours_per_role_per_week(app):
     client = app.test_client()
-    link = manage_link(client, role="anchor")
+    manage_link(client, role="anchor")
     manage_link(client, role="advisor", start="2026-11-30T16:00Z", hours="3")
     manage_link(client, role="helper", start="2026-12-07T14:00Z", hours="2")
-    page = text(client.get(link))
+    page = text(client.get("/my/" + contact_token("ann@example.org")))
     assert "Week of 30 November: Anchor 2 h, Advisor 3 h" in page
     assert "Week of 7 December: Helper 2 h" in page
     assert page.count("Cancel") >= 3
@@ -197,7 +205,7 @@ def test_a_link_cannot_cancel_someone_elses_signup(app, workbook_path):
     client = app.test_client()
     manage_link(client, name="Bo", contact="bo@example.org")
     (bos,) = signup_rows(workbook_path)
-    annes_link = "/my/" + make_manage_token("test-secret", "ann@example.org")
+    annes_link = "/my/" + contact_token("ann@example.org")
 
     response = client.post(f"{annes_link}/cancel/{bos['ID']}")
     assert "not one of yours" in text(client.get(response.location))
@@ -205,7 +213,7 @@ def test_a_link_cannot_cancel_someone_elses_signup(app, workbook_path):
 
 
 def test_a_tampered_link_is_a_403_that_says_so_and_offers_a_new_one(client):
-    good = make_manage_token("test-secret", "ann@example.org")
+    good = contact_token("ann@example.org")
     response = client.get("/my/" + good[:-3] + "abc")
     assert response.status_code == 403
     page = text(response)
@@ -325,36 +333,42 @@ def test_weekly_starts_keep_the_wall_clock_hour_of_the_schedules_zone(weeks):
 
 
 def mail_app(workbook_path, smtp_server):
-    return app_at(workbook_path, NOW, **smtp_server.config)
+    return app_at(workbook_path, NOW, SITE_URL="http://localhost", **smtp_server.config)
 
 
 def test_signing_up_emails_a_confirmation_with_the_manage_link_in_the_volunteers_zone(
     workbook_path, smtp_server
 ):
-    client = mail_app(workbook_path, smtp_server).test_client()
+    site = mail_app(workbook_path, smtp_server)
+    client = site.test_client()
     response = client.post("/signup", data={**FORM, "time_zone": "Europe/Berlin"})
     assert response.status_code == 303
+    drain_mail(site)
     (message,) = smtp_server.messages
     assert message["To"].addresses[0].addr_spec == "ann@example.org"
     body = message.get_body(("plain",)).get_content()
     link = re.search(r"/my/(\S+)", body)[1]
-    assert tokens.read_manage_token("test-secret", link, 1) == "ann@example.org"
+    assert is_contact_link_for(link, "ann@example.org")
     assert "15:00–16:00 CET (14:00–15:00 UTC)" in body
     attachments = [part.get_filename() for part in message.iter_attachments()]
     assert any(name and name.endswith(".ics") for name in attachments)
 
 
 def test_a_chat_nick_gets_no_email_but_is_signed_up(workbook_path, smtp_server):
-    client = mail_app(workbook_path, smtp_server).test_client()
+    site = mail_app(workbook_path, smtp_server)
+    client = site.test_client()
     assert client.post("/signup", data={**FORM, "contact": "sumo_fan"}).status_code == 303
+    drain_mail(site)
     assert smtp_server.messages == []
 
 
 def test_cancelling_emails_the_volunteer(workbook_path, smtp_server):
-    client = mail_app(workbook_path, smtp_server).test_client()
+    site = mail_app(workbook_path, smtp_server)
+    client = site.test_client()
     link = manage_link(client)
     (row,) = signup_rows(workbook_path)
     client.post(f"{link}/cancel/{row['ID']}")
+    drain_mail(site)
     assert len(smtp_server.messages) == 2
     cancelled = smtp_server.messages[-1]
     assert cancelled["To"].addresses[0].addr_spec == "ann@example.org"
@@ -362,16 +376,20 @@ def test_cancelling_emails_the_volunteer(workbook_path, smtp_server):
 
 
 def test_a_lost_link_is_emailed_only_to_an_address_that_signed_up(workbook_path, smtp_server):
-    client = mail_app(workbook_path, smtp_server).test_client()
+    site = mail_app(workbook_path, smtp_server)
+    client = site.test_client()
     manage_link(client)
+    drain_mail(site)
     before = len(smtp_server.messages)
     client.post("/my", data={"email": "nobody@example.org"})
+    drain_mail(site)
     assert len(smtp_server.messages) == before
     client.post("/my", data={"email": "ANN@example.org"})
+    drain_mail(site)
     (sent,) = smtp_server.messages[before:]
     assert sent["To"].addresses[0].addr_spec.lower() == "ann@example.org"
     link = re.search(r"/my/(\S+)", sent.get_body(("plain",)).get_content())[1]
-    assert tokens.read_manage_token("test-secret", link, 1) == "ann@example.org"
+    assert is_contact_link_for(link, "ann@example.org")
 
 
 def test_after_opening_the_manage_link_the_week_marks_the_volunteers_own_places(app):
