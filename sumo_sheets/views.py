@@ -323,6 +323,8 @@ def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):
     # Shown on the confirmation only to the browser that signed up: the confirmation URL
     # holds just the signup ID, which is no proof of who is asking.
     session["manage_token"] = token
+    # The IDs this browser just made: only these may cost a fresh read on the confirmation.
+    session["made"] = ([s.id for s in kept] + list(session.get("made") or []))[:MADE_KEPT]
     if outcomes:
         session["week_report"] = {
             "first": first.id,
@@ -405,21 +407,33 @@ def signed_up(signup_id: str):
     """Confirmation after a signup, read back from the sheet."""
     data = reader().latest()
     made = next((s for s in data.signups if s.id == signup_id), None)
-    if made is None or made.cancelled:
+    if (made is None or not made.confirmed) and signup_id in (session.get("made") or []):
         # This process's copy can be seconds old: another process may have just made the
-        # row, or put back a Status cell that a coordinator's sort sent astray. The rare
-        # answers (not found, cancelled) are checked against the sheet before being given.
-        try:
-            data = reader().fresh()
-            made = next((s for s in data.signups if s.id == signup_id), None)
-            if made is not None and made.cancelled and _just_made(made):
-                # A just-made row read as cancelled may be another process's astray write
-                # in the second before it is put back (Sheets has no conditional write).
-                time.sleep(PUT_BACK_GRACE_SECONDS)
-                data = reader().fresh()
-        except StorageError:
-            pass
+        # row, or put back a Status cell that a coordinator's sort sent astray. For the
+        # browser that made the signup, the rare answers (not found, not kept) are checked
+        # against the sheet, at most once per cache period per process (a stranger's guessed
+        # IDs are answered from the cached copy, at no cost in Google's read quota).
+        data, read_now = reader().fresh_if_due()
         made = next((s for s in data.signups if s.id == signup_id), None)
+        if read_now and made is not None and made.cancelled and _just_made(made):
+            # A just-made row read as cancelled may be another process's astray write
+            # in the second before it is put back (Sheets has no conditional write).
+            time.sleep(PUT_BACK_GRACE_SECONDS)
+            try:
+                data = reader().fresh()
+            except StorageError:
+                pass
+        made = next((s for s in data.signups if s.id == signup_id), None)
+        if made is None and not read_now:
+            # Made moments ago in another process, and this one has just spent its read:
+            # the next look, in a few seconds, reads the sheet.
+            page = render_template(
+                "error.html",
+                title="Your signup is being read back",
+                message="It was saved a moment ago; this page shows it in a few seconds.",
+                status=200,
+            )
+            return page, 200, {"Refresh": "3"}
     if made is None:
         abort(404, description="No signup with that ID; it may have been removed by a coordinator.")
     token = session.get("manage_token")
@@ -443,6 +457,8 @@ def signed_up(signup_id: str):
 
 
 PUT_BACK_GRACE_SECONDS = 1.0
+# How many of its own signup IDs a browser's session remembers (session["made"]).
+MADE_KEPT = 12
 
 
 def _just_made(signup) -> bool:
@@ -595,13 +611,15 @@ def findings():
                 )
                 try:
                     services.log_finding(storage(), finding)
+                    reader().invalidate_findings()
                 except StorageError as error:
                     problem = f"{error.message} Your finding was not saved; please try again."
                 else:
                     flash("Thank you: your finding is logged for the coordinators.", "done")
                     return redirect(url_for(".findings"), code=303)
     try:
-        recent = services.recent_findings(storage(), now())
+        # At most one read of the Findings tab per cache period: a public page.
+        recent = reader().findings(now())
     except StorageError as error:
         recent, problem = [], problem or error.message
     status = 503 if problem and request.method == "POST" else (422 if form.errors else 200)
