@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -33,13 +34,27 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 
     from .config import cache_seconds, shared_cache
     from .services import SheetReader
+    from .settling import RequestLocks, Settler, UncertainLedger
     from .storage import open_storage
 
     backend = storage or open_storage(app.config)
     app.extensions["sumo_storage"] = backend
     clock = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
+    # Host-wide state shared by the worker processes: the ledger of signups that could not
+    # be confirmed, and the locks that make copies of one form take turns.
+    state = Path(app.config.get("RUN_STATE_FOLDER") or app.instance_path)
+    ledger = UncertainLedger(state / "uncertain-signups.json", clock)
+    # The web layer may set ``app.extensions["sumo_settler"].on_settled`` to tell volunteers.
+    settler = Settler(ledger, clock=clock, lock_folder=state / "locks")
+    app.extensions["sumo_settler"] = settler
     app.extensions["sumo_reader"] = SheetReader(
-        backend, clock, ttl_seconds=cache_seconds(app.config, backend), shared=shared_cache(app)
+        backend,
+        clock,
+        ttl_seconds=cache_seconds(app.config, backend),
+        shared=shared_cache(app),
+        settler=settler,
+        ledger=ledger,
+        request_locks=RequestLocks(state / "locks" / "forms"),
     )
     from .outbox import Outbox
     from .tokens import ManageLinks

@@ -129,11 +129,14 @@ class Signup:
     request_id: str = ""
     # The volunteer's own IANA zone when they signed up, for their emails; blank if unknown.
     time_zone: str = ""
+    # Confirmed in the sheet, but past its role's maximum behind the rows above it: it holds
+    # no place and counts nowhere (see holding_places).
+    over_maximum: bool = False
 
     @property
     def confirmed(self) -> bool:
-        """Counts on the schedule."""
-        return not self.cancelled
+        """Counts on the schedule: not cancelled, and holding a place."""
+        return not self.cancelled and not self.over_maximum
 
     @property
     def contact_key(self) -> str:
@@ -346,6 +349,78 @@ def _check_role_has_room(
         if taken >= maximum:
             raise SlotFull(f"{role.plural} are full at {at:%H:%M} UTC (at most {maximum} an hour).")
         at += HOUR
+
+
+@dataclass(frozen=True)
+class OverMaximum:
+    """A confirmed row that does not fit behind the rows above it, and why."""
+
+    signup: Signup
+    reason: str
+
+
+def holding_places(
+    signups: Iterable[Signup], schedule: Sequence[ScheduleEntry], settings: Settings
+) -> tuple[list[Signup], list[OverMaximum]]:
+    """Which confirmed rows hold places: the first ones in sheet order, up to each maximum.
+
+    Rows are taken in sheet order (``Signup.row``); a row holds its place only if, in every
+    hour it covers, its role is still under the Settings maximum counting the rows already
+    taken (an Anchor: no Anchor taken yet in any block it overlaps). The rest are over the
+    maximum, whoever wrote them and whenever: to have more people, raise the maximum.
+    Cancelled rows are in neither list.
+    """
+    holding: list[Signup] = []
+    over: list[OverMaximum] = []
+    taken: dict[tuple[Role, datetime], int] = {}
+    anchored: set[datetime] = set()  # starts of blocks whose Anchor is taken
+    weeks: dict[date, list[Block]] = {}
+
+    def blocks_around(moment: datetime) -> list[Block]:
+        monday = week_start(moment.astimezone(settings.time_zone).date())
+        found = []
+        for offset in (-7, 0, 7):
+            day = monday + timedelta(days=offset)
+            if day not in weeks:
+                weeks[day] = blocks_for_week(schedule, day, settings.time_zone)
+            found.extend(weeks[day])
+        return found
+
+    for signup in sorted((s for s in signups if not s.cancelled), key=lambda s: s.row):
+        if signup.role is Role.ANCHOR:
+            around = blocks_around(signup.start)
+            blocks = {b.start for b in around if signup.overlaps(b.start, b.end)}
+            if blocks & anchored:
+                reason = "this block already has its Anchor in a row above"
+                over.append(OverMaximum(signup, reason))
+                continue
+            anchored |= blocks
+            holding.append(signup)
+            continue
+        maximum = settings.maximum.get(signup.role)
+        hours = _hours_touched(signup)
+        if maximum is not None:
+            full = next((h for h in hours if taken.get((signup.role, h), 0) >= maximum), None)
+            if full is not None:
+                reason = (
+                    f"{signup.role.plural} are full at {full:%H:%M} UTC (at most {maximum} an hour)"
+                )
+                over.append(OverMaximum(signup, reason))
+                continue
+        for hour in hours:
+            taken[(signup.role, hour)] = taken.get((signup.role, hour), 0) + 1
+        holding.append(signup)
+    return holding, over
+
+
+def _hours_touched(signup: Signup) -> list[datetime]:
+    """The clock hours a signup shares time with (a hand-typed 14:30 start touches 14:00)."""
+    at = signup.start.replace(minute=0, second=0, microsecond=0)
+    hours = []
+    while at < signup.end and len(hours) < 24 * 7:
+        hours.append(at)
+        at += HOUR
+    return hours
 
 
 def coverage(people: dict[Role, Sequence[Signup]], block_has_anchor: bool) -> Coverage:

@@ -7,6 +7,7 @@ backend it is, and none imports Flask.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import json
 import logging
@@ -14,7 +15,7 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -44,6 +45,7 @@ from .model import (
     build_block_views,
     check_room,
     check_signup,
+    holding_places,
     week_start,
 )
 from .retry import RetryPolicy
@@ -109,14 +111,41 @@ def parse_sheet(grids: Mapping[str, Grid]) -> SheetData:
     schedule, schedule_problems = fmt.parse_schedule(grids[fmt.SCHEDULE])
     settings, settings_problems = fmt.parse_settings(grids[fmt.SETTINGS])
     signups, signup_problems = fmt.parse_signups(grids[fmt.SIGNUPS])
+    signups, over_problems = _mark_over_maximum(signups, schedule, settings)
     signup_grid = grids[fmt.SIGNUPS]
     return SheetData(
         schedule=schedule,
         settings=settings,
         signups=signups,
         signup_header=list(signup_grid[0]) if signup_grid else [],
-        problems=schedule_problems + settings_problems + signup_problems,
+        problems=schedule_problems + settings_problems + signup_problems + over_problems,
     )
+
+
+def _mark_over_maximum(
+    signups: list[Signup], schedule: Sequence[ScheduleEntry], settings: Settings
+) -> tuple[list[Signup], list[Problem]]:
+    """Flag the confirmed rows that hold no place (model.holding_places), so that no reader
+    counts them, and report each for coordinators. Every row stays in the list."""
+    _, over = holding_places(signups, schedule, settings)
+    if not over:
+        return signups, []
+    flagged = {id(o.signup) for o in over}
+    problems = []
+    for item in over:
+        if item.signup.role is Role.ANCHOR:
+            advice = "Cancel one of the two rows."
+        else:
+            advice = f"Raise '{fmt.MAXIMUM[item.signup.role]}' in Settings or cancel a row."
+        problems.append(
+            Problem(
+                fmt.SIGNUPS,
+                item.signup.row,
+                f"{item.reason}, so this row does not count. {advice}",
+            )
+        )
+    marked = [replace(s, over_maximum=True) if id(s) in flagged else s for s in signups]
+    return marked, sorted(problems, key=lambda p: p.row)
 
 
 def _fingerprint(grids: Mapping[str, Grid]) -> str:
@@ -132,7 +161,15 @@ class SheetReader:
       (single flight), and with a shared cache one process reads for all of them. If the
       sheet cannot be read, the last good copy is returned marked stale.
     - ``fresh()`` always reads the sheet: it is what signups are decided on.
+    - ``fresh_if_due()`` is ``fresh()`` at most once per cache period (for public pages
+      that may need a look past the cache), else ``latest()``.
     - ``invalidate()`` after this site writes, so its own change shows at once.
+
+    Optional parts, passed in by the composition root (``create_app``): a ``settler``
+    (``settling.Settler``) told of every read kept, which settles the site's unconfirmed
+    rows when the content is new; a ``ledger`` (``settling.UncertainLedger``) where
+    signups left uncertain are noted; ``request_locks`` (``settling.RequestLocks``) so that
+    copies of one form take turns.
     """
 
     def __init__(
@@ -141,11 +178,19 @@ class SheetReader:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         ttl_seconds: float = 0.0,
         shared: Any = None,
+        settler: Any = None,
+        ledger: Any = None,
+        request_locks: Any = None,
     ) -> None:
         self.storage = storage
         self._clock = clock
         self.ttl_seconds = float(ttl_seconds)
         self._shared = shared
+        self.settler = settler
+        self.ledger = ledger if ledger is not None else getattr(settler, "ledger", None)
+        self.request_locks = request_locks
+        self._throttled_at = float("-inf")  # monotonic time of fresh_if_due's last read
+        self._findings: tuple[float, list[fmt.Finding]] | None = None
         self._lock = threading.Lock()
         self._flight: threading.Event | None = None
         self._flight_error: StorageError | None = None
@@ -197,6 +242,49 @@ class SheetReader:
                 self._flight = None
             flight.set()
 
+    def fresh_if_due(self, wait_seconds: float = 0.0) -> tuple[SheetData, bool]:
+        """A fresh read if none was made this way within the cache period, else the cached
+        copy; with ``wait_seconds``, wait that long at most for the period to pass.
+
+        Returns the copy and whether it was read just now. This is what a public page may
+        spend: at most one read per cache period per process, whoever asks and how often.
+        """
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            with self._lock:
+                due_in = self._throttled_at + self.ttl_seconds - time.monotonic()
+                if due_in <= 0:
+                    self._throttled_at = time.monotonic()
+                    break
+            if time.monotonic() + due_in > deadline:
+                return self.latest(), False
+            time.sleep(due_in)
+        try:
+            return self.fresh(), True
+        except StorageError:
+            return self.latest(), False
+
+    def findings(self, now: datetime, days: int = 30) -> list[fmt.Finding]:
+        """Recent findings (``recent_findings``), read at most once per cache period."""
+        with self._lock:
+            cached = self._findings
+        if cached is not None and time.monotonic() - cached[0] < self.ttl_seconds:
+            return cached[1]
+        try:
+            recent = recent_findings(self.storage, now, days)
+        except StorageError:
+            if cached is None:
+                raise
+            return cached[1]
+        with self._lock:
+            self._findings = (time.monotonic(), recent)
+        return recent
+
+    def invalidate_findings(self) -> None:
+        """A finding was logged here: the next findings page reads the tab again."""
+        with self._lock:
+            self._findings = None
+
     def invalidate(self, shared: bool = True) -> None:
         """Forget the cached copy (this site just wrote); the next page reads afresh.
 
@@ -246,6 +334,10 @@ class SheetReader:
             self._last_good, self._last_good_at = data, self._clock()
             self._read_at = time.monotonic() - age
             self.last_error = None
+        if self.settler is not None:
+            # Settling looks only at reads with new content (or rows it is waiting on), and
+            # runs in the background: a page view does not wait for it.
+            self.settler.notice(self, data, changed=not same)
         return data
 
     def _age(self) -> float:
@@ -385,6 +477,52 @@ def sign_up(
     data: SheetData | None = None,
     retry: RetryPolicy | None = None,
 ) -> SignupOutcome:
+    """Sign up (``_sign_up``), taking turns with any other copy of the same form.
+
+    Copies of one form (a double click, a resend) share ``request.request_id``: they are
+    serialised (``reader.request_locks``), and a copy that finds the key used lately reads
+    the sheet again, so it finds the rows the first copy made and replays them instead of
+    appending its own.
+    """
+    with _form_turn(reader, request.request_id) as again:
+        return _sign_up(reader, request, now, reader.fresh() if again else data, retry)
+
+
+@contextlib.contextmanager
+def _form_turn(reader: SheetReader, request_id: str) -> Iterator[bool]:
+    """Hold this form key's turn; yields True when an earlier copy used the key lately."""
+    locks = reader.request_locks
+    if locks is None or not request_id:
+        yield False
+        return
+    with locks.hold(request_id) as again:
+        yield again
+
+
+def _note_uncertain(reader: SheetReader, signup: Signup) -> None:
+    """A row may be in the sheet, unconfirmed: note it so the next good read settles it."""
+    if reader.ledger is not None:
+        try:
+            reader.ledger.record(signup)
+        except OSError as error:
+            log.error("could not note signup %s as unconfirmed: %s", signup.id, error)
+
+
+def _forget_uncertain(reader: SheetReader, signup: Signup) -> None:
+    if reader.ledger is not None:
+        try:
+            reader.ledger.forget(signup.id)
+        except OSError as error:
+            log.error("could not update the note of signup %s: %s", signup.id, error)
+
+
+def _sign_up(
+    reader: SheetReader,
+    request: SignupRequest,
+    now: datetime,
+    data: SheetData | None = None,
+    retry: RetryPolicy | None = None,
+) -> SignupOutcome:
     """Check a request, append it exactly once, then confirm it in sheet order.
 
     The sheet is the point of order between processes and hosts: after appending, the
@@ -401,7 +539,7 @@ def sign_up(
         # The key was used for something else (the back button and a changed slot, or a
         # key copied from the sheet): this is a new request, under a key of its own.
         request = replace(request, request_id=secrets.token_urlsafe(18))
-    elif earlier is not None and earlier.confirmed:
+    elif earlier is not None and not earlier.cancelled:
         return _replay(reader, data, earlier, now)
     # A key whose rows were all cancelled (a lost race) tries again under the same key.
     start, end = check_signup(
@@ -425,8 +563,16 @@ def sign_up(
         time_zone=request.time_zone,
     )
     there_before = [_row_key(s) for s in data.signups]
-    after, landed_at = _append_once(reader, fmt.signup_row(header, signup), signup.id, retry)
-    return _confirm_in_sheet_order(reader, after, signup.id, request, there_before, landed_at, now)
+    try:
+        after, landed_at = _append_once(reader, fmt.signup_row(header, signup), signup.id, retry)
+        return _confirm_in_sheet_order(
+            reader, after, signup.id, request, there_before, landed_at, now
+        )
+    except SignupUncertain:
+        # The row may stand confirmed past its role's maximum: no reader counts it then,
+        # and the next good read, in any process, withdraws it or tells the volunteer.
+        _note_uncertain(reader, signup)
+        raise
 
 
 @dataclass
@@ -460,8 +606,22 @@ def sign_up_weekly(
 
     Each week is its own row with its own request key (the form's key plus the week), so a
     resent form finds every week it already made. A week that breaks a rule, or loses its
-    place in a race, is reported; the others still go ahead.
+    place in a race, is reported; the others still go ahead. Copies of one form take turns,
+    as in ``sign_up``.
     """
+    with _form_turn(reader, request.request_id) as again:
+        data = reader.fresh() if again else data
+        return _sign_up_weekly(reader, request, weeks, now, data, retry)
+
+
+def _sign_up_weekly(
+    reader: SheetReader,
+    request: SignupRequest,
+    weeks: int,
+    now: datetime,
+    data: SheetData | None,
+    retry: RetryPolicy | None,
+) -> list[WeekOutcome]:
     data = data or reader.fresh()
     asks = [
         replace(request, start=start, request_id=_week_key(request.request_id, n))
@@ -479,7 +639,7 @@ def sign_up_weekly(
         if outcome.refusal:
             continue
         try:
-            outcome.signup = sign_up(reader, ask, now, data, retry).signup
+            outcome.signup = _sign_up(reader, ask, now, data, retry).signup
         except SignupRefused as refusal:
             outcome.refusal = refusal.message
         except StorageError as error:
@@ -629,6 +789,10 @@ def _confirm_in_sheet_order(
                 )
         return SignupOutcome(twin, repeated=True)
     ahead = [s for s in data.signups if s.id != signup_id and not is_twin(s) and is_ahead(s)]
+    if reordered:
+        # Sheet order no longer says who was first: every row ahead counts, even one that a
+        # sort has put below a row over the maximum (ours, maybe) for the moment.
+        ahead = [replace(s, over_maximum=False) for s in ahead]
     _keep_if_it_fits(reader, data, mine, request, ahead, now)
     return SignupOutcome(mine)
 
@@ -686,7 +850,7 @@ def _replay(reader: SheetReader, data: SheetData, earlier: Signup, now: datetime
     answering) left it confirmed; checked here again in sheet order, it is withdrawn now.
     """
     recent = earlier.signed_up_at is not None and now - earlier.signed_up_at <= REPLAY_WINDOW
-    if earlier.confirmed and recent:
+    if not earlier.cancelled and recent:
         # Only a row from moments ago can be one a lost race left behind; an older row stands
         # even if the limits were lowered since (that is for a coordinator to settle).
         ahead = [s for s in data.signups if s.row < earlier.row and s.id != earlier.id]
@@ -698,26 +862,28 @@ def _replay(reader: SheetReader, data: SheetData, earlier: Signup, now: datetime
             max(1, round(earlier.hours)),
             request_id=earlier.request_id,
         )
-        _keep_if_it_fits(reader, data, earlier, as_asked, ahead, now)
+        try:
+            _keep_if_it_fits(reader, data, earlier, as_asked, ahead, now)
+        except SignupUncertain:
+            _note_uncertain(reader, earlier)
+            raise
+        except SignupRefused:
+            _forget_uncertain(reader, earlier)  # withdrawn, and the volunteer is told now
+            raise
+    elif earlier.over_maximum:
+        # An old row that holds no place (a maximum was lowered since): not a signup to promise.
+        raise SlotFull(
+            f"{earlier.role.plural} are full at that hour, so this signup does not count; "
+            "please pick another hour."
+        )
+    _forget_uncertain(reader, earlier)  # the volunteer is told now: no later notice
     return SignupOutcome(earlier, repeated=True)
 
 
 def _cancel_own_row(reader: SheetReader, mine: Signup, settle_seconds: float = 1.0) -> None:
-    """Withdraw a row this request added; if that fails, the volunteer must send again.
-
-    Where row updates are not atomic (Google Sheets), another process whose update went
-    astray during a coordinator's sort may put this cell back as it saw it a moment ago.
-    So after a pause the row is checked once more, and withdrawn again if need be.
-    """
+    """Withdraw a row this request added; if that fails, the volunteer must send again."""
     try:
-        reader.storage.update_row(fmt.SIGNUPS, mine.id, {fmt.STATUS: fmt.CANCELLED})
-        if getattr(reader.storage, "atomic_row_updates", False) or settle_seconds <= 0:
-            return
-        time.sleep(settle_seconds)
-        again = next((s for s in reader.fresh().signups if s.id == mine.id), None)
-        if again is not None and again.confirmed:
-            log.warning("signup %s: withdrawal undone meanwhile; withdrawing again", mine.id)
-            reader.storage.update_row(fmt.SIGNUPS, mine.id, {fmt.STATUS: fmt.CANCELLED})
+        withdraw_rows(reader, [mine], settle_seconds)
     except StorageError as error:
         raise SignupUncertain(
             "Someone else was signing up for the same place at the same moment, and the sheet "
@@ -726,6 +892,26 @@ def _cancel_own_row(reader: SheetReader, mine: Signup, settle_seconds: float = 1
             detail=error.detail,
             transient=True,
         ) from error
+
+
+def withdraw_rows(reader: SheetReader, rows: Sequence[Signup], settle_seconds: float = 1.0) -> None:
+    """Mark rows the site made cancelled, touching only their Status cells.
+
+    Where row updates are not atomic (Google Sheets), another process whose update went
+    astray during a coordinator's sort may put a cell back as it saw it a moment ago.
+    So after a pause the rows are checked once more, and withdrawn again if need be.
+    Raises StorageError if the sheet stops answering.
+    """
+    for row in rows:
+        reader.storage.update_row(fmt.SIGNUPS, row.id, {fmt.STATUS: fmt.CANCELLED})
+    if getattr(reader.storage, "atomic_row_updates", False) or settle_seconds <= 0 or not rows:
+        return
+    time.sleep(settle_seconds)
+    ids = {row.id for row in rows}
+    for again in reader.fresh().signups:
+        if again.id in ids and not again.cancelled:
+            log.warning("signup %s: withdrawal undone meanwhile; withdrawing again", again.id)
+            reader.storage.update_row(fmt.SIGNUPS, again.id, {fmt.STATUS: fmt.CANCELLED})
 
 
 def nearest_open_start(

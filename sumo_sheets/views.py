@@ -326,8 +326,8 @@ def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):
     that address.
     """
     first = kept[0]
-    links = _links()
-    _remember_made(first.id, [s.id for s in kept], links.for_signups(first.contact, kept_ids(kept)))
+    ids = kept_ids(kept)
+    _remember_made(first.id, ids, _links().for_signups(first.contact, ids))
     if outcomes:
         session["week_report"] = {
             "first": first.id,
@@ -358,8 +358,9 @@ def _remember_made(first_id: str, ids: list[str], token: str) -> None:
     links = dict(session.get("signup_links") or {})
     links[first_id] = token
     session["signup_links"] = dict(list(links.items())[-REMEMBERED_SIGNUPS:])
-    made = [i for i in session.get("made") or [] if i not in ids] + ids
-    session["made"] = made[-4 * REMEMBERED_SIGNUPS :]
+    # The IDs this browser made: only these may cost a fresh read on the confirmation.
+    made = ids + [i for i in session.get("made") or [] if i not in ids]
+    session["made"] = made[: 4 * REMEMBERED_SIGNUPS]
 
 
 def _weeks_refused(outcomes: list, zone: ZoneInfo) -> str:
@@ -452,21 +453,33 @@ def signed_up(signup_id: str):
     """Confirmation after a signup, read back from the sheet."""
     data = reader().latest()
     made = next((s for s in data.signups if s.id == signup_id), None)
-    if made is None or made.cancelled:
+    if (made is None or not made.confirmed) and signup_id in (session.get("made") or []):
         # This process's copy can be seconds old: another process may have just made the
-        # row, or put back a Status cell that a coordinator's sort sent astray. The rare
-        # answers (not found, cancelled) are checked against the sheet before being given.
-        try:
-            data = reader().fresh()
-            made = next((s for s in data.signups if s.id == signup_id), None)
-            if made is not None and made.cancelled and _just_made(made):
-                # A just-made row read as cancelled may be another process's astray write
-                # in the second before it is put back (Sheets has no conditional write).
-                time.sleep(PUT_BACK_GRACE_SECONDS)
-                data = reader().fresh()
-        except StorageError:
-            pass
+        # row, or put back a Status cell that a coordinator's sort sent astray. For the
+        # browser that made the signup, the rare answers (not found, not kept) are checked
+        # against the sheet, at most once per cache period per process (a stranger's guessed
+        # IDs are answered from the cached copy, at no cost in Google's read quota).
+        data, read_now = reader().fresh_if_due()
         made = next((s for s in data.signups if s.id == signup_id), None)
+        if read_now and made is not None and made.cancelled and _just_made(made):
+            # A just-made row read as cancelled may be another process's astray write
+            # in the second before it is put back (Sheets has no conditional write).
+            time.sleep(PUT_BACK_GRACE_SECONDS)
+            try:
+                data = reader().fresh()
+            except StorageError:
+                pass
+        made = next((s for s in data.signups if s.id == signup_id), None)
+        if made is None and not read_now:
+            # Made moments ago in another process, and this one has just spent its read:
+            # the next look, in a few seconds, reads the sheet.
+            page = render_template(
+                "error.html",
+                title="Your signup is being read back",
+                message="It was saved a moment ago; this page shows it in a few seconds.",
+                status=200,
+            )
+            return page, 200, {"Refresh": "3"}
     if made is None:
         abort(404, description="No signup with that ID; it may have been removed by a coordinator.")
     # Only the browser that made this signup holds a link to it (the ID in this URL is no
@@ -686,13 +699,15 @@ def findings():
                 )
                 try:
                     services.log_finding(storage(), finding)
+                    reader().invalidate_findings()
                 except StorageError as error:
                     problem = f"{error.message} Your finding was not saved; please try again."
                 else:
                     flash("Thank you: your finding is logged for the coordinators.", "done")
                     return redirect(url_for(".findings"), code=303)
     try:
-        recent = services.recent_findings(storage(), now())
+        # At most one read of the Findings tab per cache period: a public page.
+        recent = reader().findings(now())
     except StorageError as error:
         recent, problem = [], problem or error.message
     status = 503 if problem and request.method == "POST" else (422 if form.errors else 200)

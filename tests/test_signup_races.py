@@ -12,7 +12,14 @@ import pytest
 
 from sumo_sheets import services
 from sumo_sheets import sheet_format as fmt
-from sumo_sheets.model import AlreadySignedUp, PlaceTaken, Role, Signup, SignupRequest
+from sumo_sheets.model import (
+    AlreadySignedUp,
+    PlaceTaken,
+    Role,
+    Signup,
+    SignupRequest,
+    SlotFull,
+)
 from sumo_sheets.storage.workbook import WorkbookStorage
 
 from .support import NOW
@@ -214,7 +221,9 @@ def test_a_loser_that_could_not_withdraw_its_row_is_withdrawn_when_the_form_is_r
     with pytest.raises(services.SignupUncertain) as unsettled:
         services.sign_up(services.SheetReader(racing), form, NOW)
     assert "send the form again" in unsettled.value.message
-    assert {s.name for s in confirmed(workbook)} == {"Rae", "Ann"}  # over, for the moment
+    # Ann's row stays, over the maximum for the moment, and nobody counts it.
+    assert {s.name for s in confirmed(workbook)} == {"Rae"}
+    assert [s.over_maximum for s in services.read_sheet(workbook).signups] == [False, True]
 
     with pytest.raises(PlaceTaken):
         services.sign_up(services.SheetReader(workbook), form, NOW)
@@ -248,6 +257,12 @@ def test_resending_an_old_form_does_not_cancel_a_signup_kept_long_ago(workbook):
     workbook.update_row(
         fmt.SETTINGS, fmt.MAXIMUM[Role.MONITOR], {fmt.VALUE: "1"}, id_header=fmt.SETTING
     )
-    again = services.sign_up(reader, form, NOW + timedelta(hours=1))
-    assert again.repeated and again.signup.confirmed
-    assert sorted(s.name for s in confirmed(workbook)) == ["Ann", "Bo"]
+    # Her row is not cancelled, but it is over the new maximum and does not count: she is
+    # told so rather than promised a place (docs/sheet-format.md, "Order").
+    with pytest.raises(SlotFull):
+        services.sign_up(reader, form, NOW + timedelta(hours=1))
+    rows = services.read_sheet(workbook).signups
+    assert [(s.name, s.cancelled, s.over_maximum) for s in rows] == [
+        ("Bo", False, False),
+        ("Ann", False, True),
+    ]
