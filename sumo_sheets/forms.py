@@ -286,9 +286,16 @@ def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
         moment = datetime.fromisoformat((text or "").strip())
     except ValueError as error:
         raise BadParameter("give a date and time, like 2026-11-25 14:30") from error
+    # Checked before any conversion: year 9999 in Los Angeles is year 10000 in UTC, which
+    # Python cannot hold (OverflowError), and no finding is that far from today anyway.
+    if not 2000 <= moment.year <= 2100:
+        raise BadParameter("give a date from this year, like 2026-11-25 14:30")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError) as error:  # a zone's rules far from today
+        raise BadParameter("give a date from this year, like 2026-11-25 14:30") from error
 
 
 def web_link(form: FlaskForm, field) -> None:

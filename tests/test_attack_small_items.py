@@ -1,0 +1,136 @@
+"""Small findings of the security review, each reproduced first: extreme dates, oversized
+bodies, line-breaking characters in one-line fields, workers that disagree about a broken
+workbook, and a workbook deleted while the site runs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from sumo_sheets import create_app
+from sumo_sheets import sheet_format as fmt
+
+from .support import NOW, read_workbook
+
+SIGNUP = {
+    "name": "Ann Example",
+    "contact": "ann@example.org",
+    "role": "helper",
+    "start": "2026-11-30T14:00Z",
+    "hours": "1",
+    "repeat_weeks": "1",
+    "note": "first time",
+}
+FINDING = {
+    "name": "Mo Monitor",
+    "contact": "mo@example.org",
+    "when": "2026-11-25T09:30",
+    "seen": "Users ask how to restore bookmarks.",
+    "advice": "Pointed them at the restore article.",
+    "link": "https://support.mozilla.org/kb/restore-bookmarks",
+}
+
+
+def make_app(workbook: Path, **settings):
+    """The site on ``workbook`` at NOW, CSRF off unless asked for."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WORKBOOK": str(workbook),
+        "WTF_CSRF_ENABLED": False,
+        "CLOCK": lambda: NOW,
+    }
+    return create_app({**config, **settings})
+
+
+def filled_rows(path: Path, tab: str) -> list[list[object]]:
+    """A tab's rows below its header that hold anything (none if the tab is not there)."""
+    try:
+        rows = read_workbook(path, tab)
+    except (FileNotFoundError, KeyError):
+        return []
+    return [row for row in rows[1:] if any(cell not in (None, "") for cell in row)]
+
+
+def field_value(page: str, field: str) -> str | None:
+    """The value an <input> carries back, as the browser reads it."""
+    tag = re.search(rf'<input[^>]*\bid="{field}"[^>]*>', page)
+    if tag is None:
+        return None
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def field_error(page: str, field: str) -> str:
+    """The message shown beside a field ('' when none)."""
+    found = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', page, re.S)
+    return html.unescape(found.group(1)) if found else ""
+
+
+# -- 1. extreme dates and times ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("when", "zone"),
+    [
+        ("9999-12-31T23:59", "America/Los_Angeles"),  # past year 9999 once in UTC
+        ("0001-01-01T00:00", "Asia/Tokyo"),  # before year 1 once in UTC
+        ("9999-12-31T23:59", "UTC"),
+        ("0001-01-01T00:00", "UTC"),
+        ("10000-01-01T00:00", "UTC"),
+        ("99999999-01-01T00:00", "UTC"),
+        ("0001-01-01T00:00+05:00", "UTC"),
+        ("9999-12-31T23:59-05:00", "UTC"),
+        ("-0001-01-01T00:00", "UTC"),
+    ],
+)
+def test_findings_extreme_when_is_a_422_beside_the_field_with_every_field_kept(
+    workbook_path, when, zone
+):
+    app = make_app(workbook_path)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash shows as the 500 a visitor gets
+    response = app.test_client().post(f"/findings?tz={zone}", data={**FINDING, "when": when})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422, page[:300]
+    assert field_error(page, "when"), page
+    assert field_value(page, "when") == when
+    assert field_value(page, "name") == FINDING["name"]
+    assert field_value(page, "contact") == FINDING["contact"]
+    assert field_value(page, "link") == FINDING["link"]
+    assert FINDING["seen"] in page and FINDING["advice"] in page
+    assert filled_rows(workbook_path, fmt.FINDINGS) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?week=9999-W52&tz=Pacific/Kiritimati",
+        "/?week=0001-W01&tz=Pacific/Pago_Pago",
+        "/api/week?week=99999-W01",
+        "/hours?month=9999-12&tz=Pacific/Kiritimati",
+        "/hours?month=0001-01&tz=Pacific/Pago_Pago",
+        "/hours?week=9999-W52",
+        "/signup?start=9999-12-31T23:00Z",
+        "/signup?start=0001-01-01T00:00%2B14:00",
+        "/signup?start=10000-01-01T00:00Z",
+    ],
+)
+def test_extreme_dates_in_queries_are_a_400_with_the_reason(client, url):
+    response = client.get(url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "out of range" in page or "must look like" in page or "must be a UTC time" in page
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:00+14:00", "9999-12-31T23:00-14:00"])
+def test_an_extreme_signup_start_is_a_422_beside_the_field(client, workbook_path, start):
+    response = client.post("/signup", data={**SIGNUP, "start": start})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "out of range" in field_error(page, "start")
+    assert field_value(page, "name") == SIGNUP["name"]
+    assert filled_rows(workbook_path, fmt.SIGNUPS) == []
