@@ -6,6 +6,7 @@ workbook, and a workbook deleted while the site runs.
 from __future__ import annotations
 
 import html
+import io
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from sumo_sheets import create_app
 from sumo_sheets import sheet_format as fmt
+from sumo_sheets.tokens import make_manage_token
 
 from .support import NOW, read_workbook
 
@@ -133,4 +135,46 @@ def test_an_extreme_signup_start_is_a_422_beside_the_field(client, workbook_path
     assert response.status_code == 422
     assert "out of range" in field_error(page, "start")
     assert field_value(page, "name") == SIGNUP["name"]
+    assert filled_rows(workbook_path, fmt.SIGNUPS) == []
+
+
+# -- 2. bodies over MAX_CONTENT_LENGTH -------------------------------------------------------
+
+TOO_BIG = "That was more than a form on this site can hold"
+
+
+def _oversized_posts(client, path: str):
+    """The same oversized form sent three ways a client can send it."""
+    padding = "x" * (70 * 1024)
+    body = f"name={padding}&note={padding}".encode()
+    yield client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+    yield client.post(
+        path,
+        data={"name": "Ann", "file": (io.BytesIO(body), "big.txt")},
+        content_type="multipart/form-data",
+    )
+    # Chunked, with no Content-Length: the limit is met while the body is being read.
+    yield client.post(
+        path,
+        input_stream=io.BytesIO(body),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+@pytest.mark.parametrize("csrf", [True, False], ids=["csrf-on", "csrf-off"])
+@pytest.mark.parametrize("path", ["/signup", "/findings", "/my", "cancel"])
+def test_an_oversized_body_is_a_friendly_413_on_every_form(workbook_path, path, csrf):
+    app = make_app(workbook_path, WTF_CSRF_ENABLED=csrf)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    if path == "cancel":
+        token = make_manage_token("test-secret", "ann@example.org")
+        path = f"/my/{token}/cancel/ABCDEFGH"
+    for response in _oversized_posts(client, path):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 413, page[:300]
+        assert TOO_BIG in html.unescape(page)
+        assert '<p class="notice" role="alert">' in page  # the site's error page
     assert filled_rows(workbook_path, fmt.SIGNUPS) == []
