@@ -10,7 +10,9 @@ import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
+from icalendar import Calendar
 
 from sumo_sheets import create_app
 from sumo_sheets import sheet_format as fmt
@@ -178,3 +180,167 @@ def test_an_oversized_body_is_a_friendly_413_on_every_form(workbook_path, path, 
         assert TOO_BIG in html.unescape(page)
         assert '<p class="notice" role="alert">' in page  # the site's error page
     assert filled_rows(workbook_path, fmt.SIGNUPS) == []
+
+
+# -- 3. line-breaking and control characters in one-line fields ---------------------------
+
+BREAKERS = {
+    "LS": "\u2028",
+    "PS": "\u2029",
+    "CR": "\r",
+    "LF": "\n",
+    "VT": "\v",
+    "FF": "\f",
+    "NEL": "\x85",
+    "NUL": "\x00",
+    "FS": "\x1c",
+    "ZWSP": "\u200b",
+    "RLO": "\u202e",
+    "BOM": "\ufeff",
+}
+ONE_LINE_FIELDS = [
+    ("/signup", SIGNUP, "name", "Ann{}Example"),
+    ("/signup", SIGNUP, "contact", "ann{}@example.org"),
+    ("/findings", FINDING, "name", "Mo{}Monitor"),
+    ("/findings", FINDING, "contact", "mo{}@example.org"),
+    ("/findings", FINDING, "link", "https://support.mozilla.org/kb/{}restore"),
+    ("/my", {"email": "ann@example.org"}, "email", "ann{}@example.org"),
+]
+
+
+@pytest.mark.parametrize("character", list(BREAKERS.values()), ids=list(BREAKERS))
+@pytest.mark.parametrize(
+    ("path", "form", "field", "pattern"),
+    ONE_LINE_FIELDS,
+    ids=[f"{path}-{field}" for path, _, field, _ in ONE_LINE_FIELDS],
+)
+def test_line_breaks_and_control_characters_are_refused_in_one_line_fields(
+    workbook_path, path, form, field, pattern, character
+):
+    app = make_app(workbook_path)
+    typed = pattern.format(character)
+    response = app.test_client().post(path, data={**form, field: typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422, page[:300]
+    message = field_error(page, field)
+    assert "line" in message or "hidden or control characters" in message, message
+    kept = field_value(page, field)
+    # A browser turns CR and CR LF in an attribute into LF: compare what it would send back.
+    assert kept is not None and kept.replace("\r", "\n") == typed.replace("\r", "\n")
+    assert filled_rows(workbook_path, fmt.SIGNUPS) == []
+    assert filled_rows(workbook_path, fmt.FINDINGS) == []
+
+
+@pytest.mark.parametrize("name", ["Ann\u2028Example", "Mo\r\nMonitor", "Lin\u2029\u202eeD"])
+def test_the_line_separator_message_says_to_keep_it_on_one_line(client, name):
+    page = client.post("/signup", data={**SIGNUP, "name": name}).get_data(as_text=True)
+    assert "one line" in field_error(page, "name")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ann Example",
+        "Zoë Ångström-O'Neil",
+        "محمد‌رضا",  # a zero-width non-joiner inside a Persian name
+        "Dev 👩\u200d💻",  # an emoji joined by a zero-width joiner
+        "Sam 🏳️\u200d🌈",
+    ],
+)
+def test_names_people_really_have_are_accepted(client, workbook_path, name):
+    response = client.post("/signup", data={**SIGNUP, "name": name})
+    assert response.status_code == 303, field_error(response.get_data(as_text=True), "name")
+    assert filled_rows(workbook_path, fmt.SIGNUPS)[0][1] == name
+
+
+@pytest.mark.parametrize(
+    "name", ["\u200dAnn", "Ann\u200d", "Ann\u200d\u200dEx", "Ann \u200c Ex", "Ann\u200d\u202eEx"]
+)
+def test_a_joiner_that_joins_nothing_is_refused(client, workbook_path, name):
+    response = client.post("/signup", data={**SIGNUP, "name": name})
+    assert response.status_code == 422
+    assert "hidden or control characters" in field_error(response.get_data(as_text=True), "name")
+
+
+UNSAFE_IN_A_LINE = set("\r\n\v\f\x85\u2028\u2029\x00\x1c\x1d\x1e\t\u202e\u200b\ufeff")
+
+
+def _sheet_with_names(path: Path, names: list[str]) -> None:
+    """A coordinator typed these names straight into the sheet, for Monday 30 November."""
+    from datetime import datetime, timedelta
+
+    from sumo_sheets.model import Role, Signup
+
+    make_app(path).test_client().get("/")  # the workbook, with its tabs
+    start = datetime(2026, 11, 30, 14, tzinfo=NOW.tzinfo)
+    roles = [Role.ANCHOR, Role.HELPER, Role.HELPER, Role.ADVISOR]
+    book = openpyxl.load_workbook(path)
+    header = [cell.value for cell in book[fmt.SIGNUPS][1]]
+    for n, name in enumerate(names):
+        end = start + timedelta(hours=2 if roles[n % 4] is Role.ANCHOR else 1)
+        signup = Signup(
+            id=f"ROW{n}AAAA",
+            name=name,
+            contact="ann@example.org",
+            role=roles[n % 4],
+            start=start,
+            end=end,
+            signed_up_at=NOW,
+        )
+        book[fmt.SIGNUPS].append(fmt.signup_row(header, signup))
+    book.save(path)
+
+
+def _feed_texts(body: bytes) -> list[str]:
+    """Every SUMMARY and DESCRIPTION of a feed, parsed back with icalendar."""
+    return [
+        str(event.get(prop, ""))
+        for event in Calendar.from_ical(body).walk("VEVENT")
+        for prop in ("SUMMARY", "DESCRIPTION")
+    ]
+
+
+def _assert_one_line_each(body: bytes, texts: list[str]) -> None:
+    for text in texts:
+        for line in text.split("\n"):  # the description's own lines are the only breaks
+            assert not UNSAFE_IN_A_LINE & set(line), repr(line)
+    for raw in body.split(b"\r\n"):
+        assert b"\r" not in raw and b"\n" not in raw
+        decoded = raw.decode("utf-8")
+        assert not UNSAFE_IN_A_LINE & set(decoded), repr(decoded)
+        assert not decoded.startswith("X-INJECTED")
+
+
+def test_names_typed_into_the_sheet_with_line_breaks_stay_on_one_line_in_the_feeds(
+    workbook_path,
+):
+    # What an .xlsx cell can hold (it cannot hold most C0 controls; see the next test).
+    names = ["Ann\u2028Example", "Bo\r\nX-INJECTED:1", "Cy\x85Zed\u2029Pa", "Dee\u202eevil"]
+    _sheet_with_names(workbook_path, names)
+    client = make_app(workbook_path).test_client()
+    token = make_manage_token("test-secret", "ann@example.org")
+    schedule = client.get("/schedule.ics").get_data()
+    texts = _feed_texts(schedule)
+    described = "\n".join(texts)
+    for expected in ("Ann Example", "Bo X-INJECTED:1", "Cy Zed Pa", "Deeevil"):
+        assert expected in described, described
+    _assert_one_line_each(schedule, texts)
+    mine = client.get(f"/my/{token}.ics").get_data()
+    _assert_one_line_each(mine, _feed_texts(mine))
+
+
+def test_control_characters_a_google_sheet_can_hold_stay_out_of_the_feed(workbook_path):
+    from dataclasses import replace
+
+    from sumo_sheets import calendar
+
+    _sheet_with_names(workbook_path, ["Ann Example"])
+    app = make_app(workbook_path)
+    data = app.extensions["sumo_reader"].fresh()
+    data = replace(
+        data, signups=[replace(s, name="Ann\x00\x0bVT\x0cFF\x1cFS\tEx") for s in data.signups]
+    )
+    body = calendar.schedule_calendar(data, NOW, 2)
+    texts = _feed_texts(body)
+    assert "Ann VT FF FS Ex" in "\n".join(texts)
+    _assert_one_line_each(body, texts)
