@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from typing import Any
@@ -37,9 +38,14 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 
     backend = storage or open_storage(app.config)
     app.extensions["sumo_storage"] = backend
+    _first_start(backend)
     clock = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
     app.extensions["sumo_reader"] = SheetReader(
-        backend, clock, ttl_seconds=cache_seconds(app.config, backend), shared=shared_cache(app)
+        backend,
+        clock,
+        ttl_seconds=cache_seconds(app.config, backend),
+        shared=shared_cache(app),
+        last_good_store=_last_good_store(backend),
     )
     csrf = CSRFProtect(app)
     security.install(app)
@@ -58,3 +64,30 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     app.register_blueprint(feeds.bp)
     app.cli.add_command(cli.reminders)
     return app
+
+
+def _first_start(backend: Storage) -> None:
+    """Make the workbook on a first start with none there (several workers may race: the
+    file lock settles it). A workbook the site used before is not made again: see
+    WorkbookStorage.create_if_missing."""
+    create = getattr(backend, "create_if_missing", None)
+    if create is None:
+        return
+    from .storage import StorageError
+
+    try:
+        create(first_start=True)
+    except StorageError as error:  # the site still starts; pages and /healthz say why
+        logging.getLogger(__name__).error(
+            "workbook not checked: %s %s", error.message, error.detail
+        )
+
+
+def _last_good_store(backend: Storage) -> Any:
+    """Where the processes of a workbook site share the last good copy: beside the workbook."""
+    path = getattr(backend, "last_good_path", None)
+    if path is None:
+        return None
+    from .cache import LastGoodFile
+
+    return LastGoodFile(path)

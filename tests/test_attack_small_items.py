@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 import re
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -18,7 +20,7 @@ from sumo_sheets import create_app
 from sumo_sheets import sheet_format as fmt
 from sumo_sheets.tokens import make_manage_token
 
-from .support import NOW, read_workbook
+from .support import NOW, build_workbook, read_workbook
 
 SIGNUP = {
     "name": "Ann Example",
@@ -344,3 +346,142 @@ def test_control_characters_a_google_sheet_can_hold_stay_out_of_the_feed(workboo
     texts = _feed_texts(body)
     assert "Ann VT FF FS Ex" in "\n".join(texts)
     _assert_one_line_each(body, texts)
+
+
+# -- 4. two workers and a broken workbook -----------------------------------------------
+
+
+def _answers(app) -> dict[str, object]:
+    client = app.test_client()
+    page = client.get("/?week=2026-W49")
+    health = client.get("/healthz")
+    return {
+        "page": page.status_code,
+        "health": health.status_code,
+        "status": health.get_json()["status"],
+        "shows Ann": "Ann Example" in page.get_data(as_text=True),
+    }
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"this is not a spreadsheet")
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncate], ids=["garbage", "truncated"])
+def test_two_workers_agree_about_a_workbook_broken_after_a_good_read(workbook_path, damage):
+    one, two = make_app(workbook_path), make_app(workbook_path)
+    assert one.test_client().post("/signup", data=SIGNUP).status_code == 303
+    damage(workbook_path)
+    recycled = make_app(workbook_path)  # a worker started after the damage
+    answers = [_answers(app) for app in (one, two, recycled, one, two)]
+    stale = {"page": 200, "health": 200, "status": "degraded", "shows Ann": True}
+    assert answers == [stale] * 5
+
+
+def test_two_workers_agree_about_a_workbook_broken_before_any_good_read(workbook_path):
+    _garbage(workbook_path)
+    one, two = make_app(workbook_path), make_app(workbook_path)
+    down = {"page": 503, "health": 503, "status": "unavailable", "shows Ann": False}
+    assert [_answers(app) for app in (one, two, one)] == [down] * 3
+
+
+def test_a_repaired_workbook_is_ok_again_for_every_worker(workbook_path):
+    one, two = make_app(workbook_path), make_app(workbook_path)
+    assert one.test_client().post("/signup", data=SIGNUP).status_code == 303
+    good = workbook_path.read_bytes()
+    _garbage(workbook_path)
+    assert _answers(two)["status"] == "degraded"
+    workbook_path.write_bytes(good)
+    ok = {"page": 200, "health": 200, "status": "ok", "shows Ann": True}
+    assert [_answers(app) for app in (one, two)] == [ok, ok]
+
+
+# -- 5. a workbook deleted or moved while the site runs ---------------------------------
+
+MISSING = "is missing: it was deleted or moved while the site was running"
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved"])
+def test_a_workbook_gone_while_running_is_a_503_that_says_so_and_is_never_recreated(
+    workbook_path, how
+):
+    app = make_app(workbook_path)
+    client = app.test_client()
+    assert client.post("/signup", data=SIGNUP).status_code == 303
+    if how == "deleted":
+        workbook_path.unlink()
+    else:
+        workbook_path.rename(workbook_path.with_name("moved-away.xlsx"))
+
+    page = client.get("/")
+    assert page.status_code == 503
+    text = html.unescape(page.get_data(as_text=True))
+    assert MISSING in text and "flask --app app sheet init" in text
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert MISSING in health.get_json()["error"]
+    other = make_app(workbook_path)  # another worker, or one started after
+    assert other.test_client().get("/healthz").status_code == 503
+    assert other.test_client().get("/").status_code == 503
+
+    signup = client.post("/signup", data={**SIGNUP, "name": "Bo", "contact": "bo@example.org"})
+    assert signup.status_code == 503
+    assert 'value="Bo"' in signup.get_data(as_text=True)
+    finding = client.post("/findings", data=FINDING)
+    assert finding.status_code == 503
+    assert MISSING in html.unescape(finding.get_data(as_text=True))
+    assert not workbook_path.exists()
+
+
+def test_the_workbook_is_made_when_the_site_first_starts(workbook_path):
+    assert not workbook_path.exists()
+    make_app(workbook_path)
+    assert workbook_path.exists()
+    assert set(fmt.TAB_TITLES) <= set(read_workbook_titles(workbook_path))
+
+
+def read_workbook_titles(path: Path) -> list[str]:
+    import openpyxl
+
+    return openpyxl.load_workbook(path, read_only=True).sheetnames
+
+
+def test_workers_starting_at_once_make_one_workbook(workbook_path, caplog):
+    apps, errors = [], []
+
+    def start() -> None:
+        try:
+            apps.append(make_app(workbook_path))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    with caplog.at_level(logging.INFO, logger="sumo_sheets.storage.workbook"):
+        workers = [threading.Thread(target=start) for _ in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    assert errors == [] and len(apps) == 6
+    assert [r.message for r in caplog.records].count(f"created workbook {workbook_path}") == 1
+    assert all(app.test_client().get("/healthz").status_code == 200 for app in apps)
+
+
+def test_sheet_init_makes_a_new_workbook_when_the_old_one_is_gone(workbook_path):
+    app = make_app(workbook_path)
+    assert app.test_client().get("/").status_code == 200
+    workbook_path.unlink()
+    result = app.test_cli_runner().invoke(args=["sheet", "init"])
+    assert result.exit_code == 0, result.output
+    assert workbook_path.exists()
+    assert app.test_client().get("/healthz").get_json()["status"] == "ok"
+    assert app.test_client().get("/").status_code == 200
+
+
+def test_a_hand_made_workbook_is_read_not_replaced(workbook_path):
+    build_workbook(workbook_path, {"Notes": [["kept"]]})
+    make_app(workbook_path)
+    assert read_workbook(workbook_path, "Notes") == [["kept"]]
