@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 
     backend = storage or open_storage(app.config)
     app.extensions["sumo_storage"] = backend
+    _first_start(backend)
     clock = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
     # Host-wide state shared by the worker processes: the ledger of signups that could not
     # be confirmed, and the locks that make copies of one form take turns.
@@ -55,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
         settler=settler,
         ledger=ledger,
         request_locks=RequestLocks(state / "locks" / "forms"),
+        last_good_store=_last_good_store(backend),
     )
     from .outbox import Outbox
     from .tokens import ManageLinks
@@ -80,3 +83,30 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     app.cli.add_command(cli.reminders)
     app.cli.add_command(cli.links)
     return app
+
+
+def _first_start(backend: Storage) -> None:
+    """Make the workbook on a first start with none there (several workers may race: the
+    file lock settles it). A workbook the site used before is not made again: see
+    WorkbookStorage.create_if_missing."""
+    create = getattr(backend, "create_if_missing", None)
+    if create is None:
+        return
+    from .storage import StorageError
+
+    try:
+        create(first_start=True)
+    except StorageError as error:  # the site still starts; pages and /healthz say why
+        logging.getLogger(__name__).error(
+            "workbook not checked: %s %s", error.message, error.detail
+        )
+
+
+def _last_good_store(backend: Storage) -> Any:
+    """Where the processes of a workbook site share the last good copy: beside the workbook."""
+    path = getattr(backend, "last_good_path", None)
+    if path is None:
+        return None
+    from .cache import LastGoodFile
+
+    return LastGoodFile(path)

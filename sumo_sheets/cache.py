@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -79,3 +82,46 @@ class SharedCache:
                 return entry
             time.sleep(0.02)
         return None
+
+
+class LastGoodFile:
+    """The last good read of the sheet, in a file every process of the site can see.
+
+    A process that has never read the sheet (just started, or recycled) can then show the
+    same last good copy as the others while the sheet cannot be read, so that pages and
+    /healthz agree whichever process answers. It holds what the sheet holds (contacts
+    included), so it is written only for its owner (mode 600), beside the workbook.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+
+    def get(self) -> tuple[dict[str, Any], float] | None:
+        """The grids and when they were read (epoch seconds), or None if there are none."""
+        try:
+            entry = json.loads(self.path.read_text(encoding="utf-8"))
+            return entry["grids"], float(entry["read_at"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            if not isinstance(error, FileNotFoundError):
+                log.warning("last good copy %s unreadable: %r", self.path, error)
+            return None
+
+    def put(self, grids: dict[str, Any], read_at: float) -> None:
+        """Keep these grids, unless a later read is kept already; never fails a page."""
+        current = self.get()
+        if current is not None and current[1] > read_at:
+            return
+        payload = json.dumps({"grids": grids, "read_at": read_at}, ensure_ascii=False)
+        try:
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            )
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:  # mkstemp: mode 600
+                    out.write(payload)
+                os.replace(temporary, self.path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            log.warning("could not keep the last good copy in %s: %r", self.path, error)

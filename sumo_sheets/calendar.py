@@ -7,6 +7,8 @@ that any calendar program can import or subscribe to.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -155,7 +157,7 @@ def _block_event(view: BlockView, now: datetime, site_url: str) -> Event:
     event.add("dtstamp", _utc(now))
     event.add("dtstart", _utc(block.start))
     event.add("dtend", _utc(block.end))
-    event.add("summary", f"{TITLE} — {block_summary(view)}")
+    event.add("summary", one_line(f"{TITLE} — {block_summary(view)}"))
     event.add("description", block_description(view))
     # A team schedule, not the subscriber's own appointment: it must not mark them busy.
     event.add("transp", "TRANSPARENT")
@@ -198,4 +200,27 @@ def block_description(view: BlockView) -> str:
 
 
 def _names(signups: Sequence[Signup]) -> str:
-    return ", ".join(dict.fromkeys(s.name for s in signups))
+    return ", ".join(dict.fromkeys(one_line(s.name) for s in signups))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(text: str) -> str:
+    """Text from the sheet made safe for one line of a feed: every line break (CR, LF, NEL,
+    U+2028, U+2029 …) and control character becomes a space, invisible format characters
+    (bidi overrides, zero-width spaces) go, and runs of spaces shrink to one.
+
+    A coordinator can type anything into the sheet; the form refuses these, this is for the
+    rest. Zero-width joiners stay, as names and emoji need them.
+    """
+    kept = []
+    for character in text:
+        category = unicodedata.category(character)
+        if category in ("Cc", "Zl", "Zp"):
+            kept.append(" ")
+        elif category in ("Cf", "Cs", "Co") and character not in "\u200c\u200d":
+            continue
+        else:
+            kept.append(character)
+    return _SPACES.sub(" ", "".join(kept)).strip()

@@ -32,6 +32,9 @@ def init_command() -> None:
     """Create or repair the tabs and headers, leaving existing rows alone."""
     storage = _storage()
     try:
+        create = getattr(storage, "create_if_missing", None)
+        if create is not None and create():  # a workbook gone missing is made anew here
+            click.echo(f"Made a new workbook: {storage.path}")
         repairs = services.init_sheet(storage)
     except StorageError as error:
         raise click.ClickException(error.message) from error

@@ -26,6 +26,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -114,13 +115,48 @@ def parse_role(text: str) -> Role:
         raise BadParameter(f"role must be one of {choices}") from error
 
 
-def plain_text(form: FlaskForm, field) -> None:
-    """Refuse control and invisible formatting characters, which only hide what text says."""
-    for character in field.data or "":
-        if character in "\n\r\t" and field.type == "TextAreaField":
+# Everything Unicode or a program may take as the end of a line: CR, LF, VT, FF, the file,
+# group and record separators, NEL, and the line and paragraph separators (Zl, Zp).
+LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# Invisible joiners that real names and emoji need (Persian and Indic names, 👩‍💻).
+JOINERS = frozenset("\u200c\u200d")
+HIDDEN = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+
+
+def hidden_characters(text: str, multiline: bool = False) -> str | None:
+    """Why ``text`` cannot be kept as typed, or None.
+
+    One-line text may hold no line break of any kind and no control, format, surrogate or
+    private-use character, except a zero-width joiner or non-joiner between two visible
+    characters. ``multiline`` text may also hold CR, LF and tab.
+    """
+    for position, character in enumerate(text):
+        if multiline and character in "\n\r\t":
             continue
-        if unicodedata.category(character) in ("Cc", "Cf", "Cs", "Co"):
-            raise ValidationError("Please remove the hidden or control characters.")
+        if character in LINE_BREAKS:
+            return "Please keep this on one line: remove the line breaks."
+        if unicodedata.category(character) not in HIDDEN:
+            continue
+        if character in JOINERS and _between_visible(text, position):
+            continue
+        return "Please remove the hidden or control characters."
+    return None
+
+
+def _between_visible(text: str, position: int) -> bool:
+    if position == 0 or position == len(text) - 1:
+        return False
+    neighbours = (text[position - 1], text[position + 1])
+    return all(not c.isspace() and unicodedata.category(c) not in HIDDEN for c in neighbours)
+
+
+def plain_text(form: FlaskForm, field) -> None:
+    """Refuse line breaks (in one-line fields) and control and invisible formatting
+    characters, which only hide what text says or break the lines of feeds and emails."""
+    problem = hidden_characters(field.data or "", multiline=field.type == "TextAreaField")
+    if problem:
+        # Stop here: an email check of the same text would only add a vaguer message.
+        raise StopValidation(problem)
 
 
 def contact_address(form: FlaskForm, field) -> None:
@@ -257,6 +293,7 @@ class LostLinkForm(HoneypotForm):
         validators=[
             DataRequired("Please give the email address you signed up with."),
             Length(max=120),
+            plain_text,
         ],
     )
 
@@ -287,9 +324,16 @@ def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
         moment = datetime.fromisoformat((text or "").strip())
     except ValueError as error:
         raise BadParameter("give a date and time, like 2026-11-25 14:30") from error
+    # Checked before any conversion: year 9999 in Los Angeles is year 10000 in UTC, which
+    # Python cannot hold (OverflowError), and no finding is that far from today anyway.
+    if not 2000 <= moment.year <= 2100:
+        raise BadParameter("give a date from this year, like 2026-11-25 14:30")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError) as error:  # a zone's rules far from today
+        raise BadParameter("give a date from this year, like 2026-11-25 14:30") from error
 
 
 def web_link(form: FlaskForm, field) -> None:
@@ -318,6 +362,6 @@ class FindingForm(KeyedForm):
     advice = TextAreaField("Advice given (optional)", validators=[Length(max=2000), plain_text])
     link = StringField(
         "Link (optional)",
-        validators=[Length(max=500), web_link],
+        validators=[Length(max=500), plain_text, web_link],
         description="A support article, bug or chat log that helps.",
     )

@@ -10,6 +10,7 @@ from flask import Flask, current_app, make_response, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import validate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import ValidationError
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,13 @@ def _counts(response) -> bool:
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return True
     try:
-        validate_csrf(request.form.get("csrf_token"))
+        token = request.form.get("csrf_token")
+    except RequestEntityTooLarge:
+        # The body is over MAX_CONTENT_LENGTH: the 413 page is already the answer, and
+        # reading the form here again would turn it into a 500. It counts as a try.
+        return True
+    try:
+        validate_csrf(token)
     except ValidationError:
         return False
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,40 @@ def _add_headers(response: Response) -> Response:
     return response
 
 
+class _MeasuredBody:
+    """Give a chunked request body (no Content-Length) a length, so oversize is a 413.
+
+    Werkzeug stops reading a streamed body at MAX_CONTENT_LENGTH without saying so, and the
+    form would be parsed from its first 64 KiB. This reads at most one byte more than the
+    limit into memory and sets Content-Length: over the limit, Flask answers 413 as for
+    any other oversized body, before anything reads the form.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Any) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        limit = self.app.config.get("MAX_CONTENT_LENGTH")
+        chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
+        if limit and chunked and environ.get("wsgi.input_terminated"):
+            stream, wanted, body = environ["wsgi.input"], int(limit) + 1, b""
+            while len(body) < wanted:  # a stream may hand over less than asked for
+                piece = stream.read(wanted - len(body))
+                if not piece:
+                    break
+                body += piece
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            del environ["HTTP_TRANSFER_ENCODING"]
+        return self.wsgi_app(environ, start_response)
+
+
 def install(app: Flask) -> None:
     """Add the headers, the HTTPS-only session cookie and, if configured, the proxy fix."""
     app.session_interface = _HttpsOnlySessionInterface()
     app.after_request(_add_headers)
+    app.wsgi_app = _MeasuredBody(app, app.wsgi_app)  # type: ignore[method-assign]
     if _truthy(app.config.get("BEHIND_PROXY")):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -50,7 +50,7 @@ from .model import (
 )
 from .retry import RetryPolicy
 from .sheet_format import Problem
-from .storage import Grid, Storage, StorageError, TabRepair
+from .storage import Grid, SheetMissing, Storage, StorageError, TabRepair
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,10 @@ class SheetReader:
     - ``latest()`` serves pages: a copy at most ``ttl_seconds`` old. When it is older, one
       request reads the sheet while any others that arrive meanwhile wait for that read
       (single flight), and with a shared cache one process reads for all of them. If the
-      sheet cannot be read, the last good copy is returned marked stale.
+      sheet cannot be read, the last good copy is returned marked stale: this process's,
+      or the one all processes share (``last_good_store``), whichever is newer, so that
+      every process shows the same thing. A sheet that is gone (SheetMissing) is never
+      stood in for.
     - ``fresh()`` always reads the sheet: it is what signups are decided on.
     - ``fresh_if_due()`` is ``fresh()`` at most once per cache period (for public pages
       that may need a look past the cache), else ``latest()``.
@@ -181,8 +184,11 @@ class SheetReader:
         settler: Any = None,
         ledger: Any = None,
         request_locks: Any = None,
+        last_good_store: Any = None,
     ) -> None:
         self.storage = storage
+        self._last_good_store = last_good_store
+        self._stored_fingerprint = ""
         self._clock = clock
         self.ttl_seconds = float(ttl_seconds)
         self._shared = shared
@@ -334,6 +340,11 @@ class SheetReader:
             self._last_good, self._last_good_at = data, self._clock()
             self._read_at = time.monotonic() - age
             self.last_error = None
+            store = self._last_good_store is not None and fingerprint != self._stored_fingerprint
+            self._stored_fingerprint = fingerprint
+            read_at = self._last_good_at
+        if store:
+            self._last_good_store.put(dict(grids), read_at.timestamp())
         if self.settler is not None:
             # Settling looks only at reads with new content (or rows it is waiting on), and
             # runs in the background: a page view does not wait for it.
@@ -344,7 +355,17 @@ class SheetReader:
         return time.monotonic() - self._read_at
 
     def _stale_or_raise(self, error: StorageError) -> SheetData:
+        if isinstance(error, SheetMissing):
+            raise error
         copy = self.last_good()
+        shared = self._last_good_store.get() if self._last_good_store is not None else None
+        if shared is not None and (copy is None or shared[1] > copy.stale_since.timestamp()):
+            try:
+                copy = replace(
+                    parse_sheet(shared[0]), stale_since=datetime.fromtimestamp(shared[1], UTC)
+                )
+            except (KeyError, TypeError, ValueError, AttributeError) as damaged:
+                log.warning("the shared last good copy is unusable: %r", damaged)
         if copy is None:
             raise error
         log.warning(

@@ -27,7 +27,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 from wtforms.fields.choices import SelectChoice
 
 from . import services
@@ -800,6 +800,17 @@ def register_error_pages(app: Flask) -> None:
             "400 Bad Request: this site answers only at its own address.\n",
             status=400,
             content_type="text/plain; charset=utf-8",
+        )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        kib = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
+        return _error_page(
+            413,
+            "That was too much to send",
+            f"That was more than a form on this site can hold ({kib} KiB at most), so "
+            "nothing was saved. Please go back, shorten what you typed (a note or a finding "
+            "is at most 2,000 characters) and send it again.",
         )
 
     @app.errorhandler(HTTPException)

@@ -37,6 +37,14 @@ class StorageError(Exception):
         self.maybe_applied = maybe_applied
 
 
+class SheetMissing(StorageError):
+    """The spreadsheet itself is gone (a workbook deleted or moved while the site ran).
+
+    Unlike a sheet that cannot be read for a while, no earlier copy may stand in for it:
+    pages show the error until someone puts it back or makes a new one.
+    """
+
+
 @dataclass(frozen=True)
 class TabSpec:
     """What a tab must look like: its headers, rows to seed a new tab with, dropdowns."""
@@ -105,4 +113,6 @@ def open_storage(config: Mapping[str, Any]) -> Storage:
     from ..sheet_format import TAB_SPECS
     from .workbook import WorkbookStorage
 
-    return WorkbookStorage(config["WORKBOOK"], new_file_tabs=TAB_SPECS)
+    # Made when the app starts if there is none (create_app), or by `flask sheet init`; a
+    # workbook that disappears later is an error, never silently replaced by an empty one.
+    return WorkbookStorage(config["WORKBOOK"], new_file_tabs=TAB_SPECS, create_on_first_use=False)

@@ -47,7 +47,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..sheet_format import column_index, header_key
-from . import Grid, StorageError, TabRepair, TabSpec
+from . import Grid, SheetMissing, StorageError, TabRepair, TabSpec
 from .rows import cells_to_change
 
 log = logging.getLogger(__name__)
@@ -78,10 +78,21 @@ class WorkbookStorage:
     # update_row finds and writes its row under the file lock: it cannot land elsewhere.
     atomic_row_updates = True
 
-    def __init__(self, path: str | os.PathLike, new_file_tabs: Sequence[TabSpec] = ()) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        new_file_tabs: Sequence[TabSpec] = (),
+        create_on_first_use: bool = True,
+    ) -> None:
         self.path = Path(path)
         self.journal_path = self.path.with_name(self.path.name + ".pending.jsonl")
+        # The site's last good copy of the tabs, shared by its processes (SheetReader).
+        self.last_good_path = self.path.with_name(self.path.name + ".last-good.json")
         self._new_file_tabs = tuple(new_file_tabs)
+        # Until this object has seen the file, a missing one may be made (if allowed); once
+        # it has, a missing file was deleted or moved, and that is an error.
+        self._create_on_first_use = create_on_first_use
+        self._seen = False
         self._file_lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
         self._thread_lock = threading.RLock()
         self._book: Workbook | None = None
@@ -163,13 +174,49 @@ class WorkbookStorage:
 
     # -- file handling -------------------------------------------------------------------
 
+    def create_if_missing(self, first_start: bool = False) -> bool:
+        """Make the workbook with the site's tabs if there is none; True if it was made.
+
+        Safe when several processes start at once: the file is looked for again under the
+        lock. With ``first_start``, a workbook this site has used before (its last good copy
+        lies beside it) is not made again: it was deleted or moved, and pages say so.
+        """
+        with self._thread_lock, self._file_lock_held():
+            if self.path.exists():
+                self._seen = True
+                return False
+            if first_start and self.last_good_path.exists():
+                log.error("%s", self._missing().message)
+                return False
+            self._create_file()
+            self._seen = True
+            self._book = None
+            return True
+
+    def _missing(self) -> SheetMissing:
+        try:
+            shown = self.path.resolve().relative_to(Path.cwd())
+        except ValueError:
+            shown = Path(self.path.name)  # no server folders on a public page
+        return SheetMissing(
+            f"The workbook {shown} is missing: it was deleted or moved while the site was "
+            "running. Put it back, or run `flask --app app sheet init` to start a new one.",
+            detail=str(self.path),
+        )
+
     def _fresh_book(self) -> Workbook:
         """The workbook as it is on disk now, reloading only when the file changed."""
         if not self.path.exists():
-            with self._file_lock_held():
-                if not self.path.exists():
-                    self._create_file()
-        stamp = self._file_stamp()
+            if self._seen or not self._create_on_first_use:
+                self._book = None
+                raise self._missing()
+            self.create_if_missing()
+        self._seen = True
+        try:
+            stamp = self._file_stamp()
+        except FileNotFoundError:  # gone between the look and the stat
+            self._book = None
+            raise self._missing() from None
         if self._book is None or stamp != self._stamp:
             self._book = self._load()
             self._stamp = stamp
@@ -198,6 +245,9 @@ class WorkbookStorage:
     def _load(self) -> Workbook:
         try:
             return openpyxl.load_workbook(self.path)
+        except FileNotFoundError:
+            self._book = None
+            raise self._missing() from None
         except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
             self._book = None
             raise StorageError(
