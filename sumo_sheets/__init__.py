@@ -65,6 +65,9 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     links = ManageLinks.from_config(app.config)
     app.extensions["sumo_links"] = links
     app.extensions["sumo_outbox"] = Outbox.from_config(app.config, links.contact_hash)
+    from . import notices
+
+    notices.install(app)
     csrf = CSRFProtect(app)
     security.install(app)
 

@@ -77,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
     # What went to which address (hashed), for that limit; relative to the instance folder.
     # With REDIS_URL set the count is kept in Redis instead, shared by every host.
     "MAIL_COUNT_FILE": "mail-sent.json",
+    # Where the processes of one host share the ledger of signups that could not be
+    # confirmed and the locks that make copies of one form take turns (blank: the instance).
+    "RUN_STATE_FOLDER": "",
     # Which reminders went out, so each goes once; relative to the instance folder.
     "REMINDERS_STATE_FILE": "reminders-sent.json",
     # Google Sheets calls that fail for a passing reason (quota, 5xx, timeouts) are tried at

@@ -152,6 +152,33 @@ def send_cancellation(
     return _send(config, compose, "cancellation", signup.id)
 
 
+def send_settled(
+    config: Config, signup: Signup, kept: bool, manage_url: str, zone: ZoneInfo
+) -> bool:
+    """Tell a volunteer whose signup could not be confirmed at the time how it was settled."""
+    if not _wanted(config, signup.contact):
+        return False
+    outcome = "kept" if kept else "not kept"
+    site = manage_url.split("/my/", 1)[0]
+
+    def compose() -> EmailMessage:
+        return _message(
+            config,
+            _recipient(signup.contact),
+            f"Your SUMO Live Chat signup was {outcome}: {short_time(signup.start, zone)}",
+            _render(
+                "settled.txt",
+                name=signup.name,
+                shift=_shift(signup, zone),
+                kept=kept,
+                manage_url=manage_url,
+                needed_url=f"{site}/needed",
+            ),
+        )
+
+    return _send(config, compose, f"settled ({outcome})", signup.id)
+
+
 def send_manage_link(config: Config, contact: str, manage_url: str) -> bool:
     """Email a volunteer their personal link to see and cancel their signups."""
     if not _wanted(config, contact):

@@ -21,7 +21,9 @@ from sumo_sheets.model import Role, Settings, Signup, holding_places
 from sumo_sheets.settling import UncertainLedger
 from sumo_sheets.storage.workbook import WorkbookStorage
 
-from .support import NOW, page_text
+from .smtp import body_text
+from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
+from .support import NOW, drain_mail, page_text
 
 MONDAY_14 = datetime(2026, 11, 30, 14, tzinfo=UTC)
 WEEK = "2026-W49"
@@ -354,3 +356,44 @@ def test_a_signup_left_uncertain_is_settled_by_another_process_through_the_ledge
     app.extensions["sumo_settler"].wait()
     assert told == [("ANNROW01", True)]
     assert UncertainLedger(state / "uncertain-signups.json", lambda: NOW).pending() == []
+
+
+def test_the_volunteers_are_mailed_whether_their_uncertain_rows_were_kept_or_withdrawn(
+    workbook, tmp_path, smtp_server
+):
+    state = tmp_path / "state"
+    made_at = NOW - timedelta(minutes=5)  # past the grace: nobody is still confirming them
+    rows = [
+        row(
+            f"{name} Monitor",
+            0,
+            id=f"ROW{name.upper()}01",
+            signed_up_at=made_at,
+            request_id=name * 8,
+        )
+        for name in ("Ann", "Bo", "Cy")
+    ]
+    ledger = UncertainLedger(state / "uncertain-signups.json", lambda: NOW)
+    for made in rows:
+        ledger.record(made)  # each process was left unable to confirm its row
+    type_rows(workbook, *rows)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "WORKBOOK": str(workbook.path),
+            "CLOCK": lambda: NOW,
+            "RUN_STATE_FOLDER": str(state),
+            "SITE_URL": "https://livechat.example.org",
+            **smtp_server.config,
+        }
+    )
+    app.test_client().get(f"/?week={WEEK}", base_url="https://livechat.example.org")
+    assert app.extensions["sumo_settler"].wait()
+    drain_mail(app)
+    by_address = {str(m["To"]): m for m in smtp_server.messages}
+    assert sorted(by_address) == ["ann@example.org", "bo@example.org", "cy@example.org"]
+    assert "was kept" in str(by_address["ann@example.org"]["Subject"])
+    assert "was not kept" in str(by_address["cy@example.org"]["Subject"])
+    assert "https://livechat.example.org/needed" in body_text(by_address["cy@example.org"])
+    assert [s.cancelled for s in services.read_sheet(workbook).signups] == [False, False, True]
