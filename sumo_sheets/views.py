@@ -559,6 +559,7 @@ def my_signups(token: str):
         whole_contact=grant.whole_contact,
         upcoming=upcoming,
         recently_cancelled=[s for s in mine if s.cancelled and s.end > now()],
+        not_counted=[s for s in mine if s.over_maximum and not s.cancelled and s.end > now()],
         weeks=services.hours_by_week(upcoming, zone),
         can_cancel={s.id: bool(s.id) and s.start - cutoff > now() for s in upcoming},
         cutoff=cutoff,
@@ -577,6 +578,12 @@ def cancel_mine(token: str, signup_id: str):
         abort(400, description="This form has expired; please reload the page and try again.")
     cutoff = timedelta(hours=float(current_app.config["CANCEL_CUTOFF_HOURS"]))
     links = _links()
+    # The cached copy first: a link that holds no such signup costs no read of the sheet,
+    # however often it is posted.
+    held = next((s for s in _owned(reader().latest(), grant) if s.id == signup_id), None)
+    if held is None or not held.confirmed:
+        flash("That signup is not one of yours, or it was already cancelled.", "error")
+        return redirect(url_for(".my_signups", token=token), code=303)
     try:
         cancelled = services.cancel_own_signup(
             reader(), lambda s: links.owns(grant, s.contact, s.id), signup_id, now(), cutoff

@@ -23,7 +23,7 @@ from sumo_sheets.storage.workbook import WorkbookStorage
 
 from .smtp import body_text
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
-from .support import NOW, drain_mail, page_text
+from .support import NOW, contact_token, drain_mail, page_text
 
 MONDAY_14 = datetime(2026, 11, 30, 14, tzinfo=UTC)
 WEEK = "2026-W49"
@@ -397,3 +397,18 @@ def test_the_volunteers_are_mailed_whether_their_uncertain_rows_were_kept_or_wit
     assert "was not kept" in str(by_address["cy@example.org"]["Subject"])
     assert "https://livechat.example.org/needed" in body_text(by_address["cy@example.org"])
     assert [s.cancelled for s in services.read_sheet(workbook).signups] == [False, False, True]
+
+
+def test_a_volunteers_own_page_says_which_of_their_rows_do_not_count(workbook, tmp_path):
+    type_rows(workbook, row("Ann Keep", 0), row("Bo Keep", 0), row("Cy Over", 0))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "WORKBOOK": str(workbook.path),
+            "CLOCK": lambda: NOW,
+            "RUN_STATE_FOLDER": str(tmp_path / "state"),
+        }
+    )
+    page = page_text(app.test_client().get("/my/" + contact_token("cy@example.org")))
+    assert "Not counted" in page and "Room monitor, Mon 30 Nov 14:00" in page

@@ -122,3 +122,17 @@ def test_a_signup_remembers_its_ids_in_the_session(app):
     response = client.post("/signup", data=FORM)
     with client.session_transaction() as session:
         assert session["made"] == [response.headers["Location"].rsplit("/", 1)[1]]
+
+
+def test_fifty_cancels_of_a_signup_the_link_does_not_hold_cost_no_read(app, emulator):
+    client = app.test_client()
+    response = client.post("/signup", data=FORM)
+    assert response.status_code == 303
+    done = client.get(response.location).get_data(as_text=True)
+    link = done.split('class="manage-link"><a href="', 1)[1].split('"', 1)[0]
+    link = "/my/" + link.rsplit("/my/", 1)[1]
+    client.get(link)
+    reset(emulator)
+    for _ in range(50):
+        client.post(f"{link}/cancel/{secrets.token_hex(4).upper()}")
+    assert reads(emulator) <= 1
