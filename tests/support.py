@@ -61,3 +61,19 @@ def is_contact_link_for(token: str, contact: str, secret: str = TEST_SECRET) -> 
 def drain_mail(app) -> None:
     """Wait for the mail the app's pages handed to its outbox (sent after the response)."""
     assert app.extensions["sumo_outbox"].drain(10), "mail still queued after 10 s"
+
+
+def make_site(workbook_path, **settings):
+    """The site on a workbook at the tests' fixed time, CSRF off; ``settings`` on top."""
+    from sumo_sheets import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET,
+            "WORKBOOK": str(workbook_path),
+            "WTF_CSRF_ENABLED": False,
+            "CLOCK": lambda: NOW,
+            **settings,
+        }
+    )

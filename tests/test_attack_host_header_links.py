@@ -11,12 +11,11 @@ import re
 
 import pytest
 
-from sumo_sheets import create_app
 from sumo_sheets.config import ConfigError
 
 from .smtp import body_text, ics_attachment
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
-from .support import NOW, contact_token, drain_mail
+from .support import contact_token, drain_mail, make_site
 
 SITE = "https://livechat.example.org"
 FORM = {
@@ -28,17 +27,7 @@ FORM = {
 }
 
 
-def make_app(workbook_path, **settings):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "WORKBOOK": str(workbook_path),
-            "WTF_CSRF_ENABLED": False,
-            "CLOCK": lambda: NOW,
-            **settings,
-        }
-    )
+make_app = make_site
 
 
 def every_link(messages) -> list[str]:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 
-from sumo_sheets import create_app
-
 from .smtp import body_text
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
-from .support import NOW, drain_mail, page_text, read_workbook
+from .support import drain_mail, make_site, page_text, read_workbook
 
 FORM = {
     "name": "Ann Example",
@@ -25,17 +23,7 @@ FORM = {
 SITE = "http://localhost"
 
 
-def make_app(workbook_path, **settings):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "WORKBOOK": str(workbook_path),
-            "WTF_CSRF_ENABLED": False,
-            "CLOCK": lambda: NOW,
-            **settings,
-        }
-    )
+make_app = make_site
 
 
 def signups(workbook_path) -> dict[str, dict[str, object]]:

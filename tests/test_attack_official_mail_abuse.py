@@ -16,11 +16,9 @@ import time
 import pytest
 from limits import parse_many
 
-from sumo_sheets import create_app
-
 from .smtp import body_text
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
-from .support import NOW, contact_token, drain_mail
+from .support import contact_token, drain_mail, make_site
 from .test_cache import redis_url  # noqa: F401 (the fixture: a real redis-server)
 
 FOOTER = "If this wasn't you, ignore this mail; nothing else was shared."
@@ -32,18 +30,7 @@ STARTS = [f"2026-12-0{day}T{hour}:00Z" for day in (1, 2, 3) for hour in (14, 15)
 
 
 def make_app(workbook_path, smtp_server, **settings):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "WORKBOOK": str(workbook_path),
-            "WTF_CSRF_ENABLED": False,
-            "CLOCK": lambda: NOW,
-            "SITE_URL": "http://localhost",
-            **smtp_server.config,
-            **settings,
-        }
-    )
+    return make_site(workbook_path, SITE_URL="http://localhost", **smtp_server.config, **settings)
 
 
 def test_the_typed_name_is_never_the_first_words_of_a_mail_nor_in_its_header(

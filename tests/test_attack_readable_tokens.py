@@ -13,11 +13,9 @@ import re
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from sumo_sheets import create_app
-
 from .smtp import body_text, ics_attachment
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
-from .support import NOW, drain_mail, page_text
+from .support import drain_mail, make_site, page_text
 
 SITE = "http://localhost"
 ADDRESS = "anna.k@example.org"
@@ -32,17 +30,7 @@ FORM = {
 
 @pytest.fixture
 def mail_site(workbook_path, smtp_server):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "WORKBOOK": str(workbook_path),
-            "WTF_CSRF_ENABLED": False,
-            "CLOCK": lambda: NOW,
-            "SITE_URL": SITE,
-            **smtp_server.config,
-        }
-    )
+    return make_site(workbook_path, SITE_URL=SITE, **smtp_server.config)
 
 
 def decodings(token: str) -> str:
