@@ -20,6 +20,8 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import math
 import os
 import tempfile
 import time
@@ -40,6 +42,8 @@ _SALT = "sumo-manage-link-v2"
 # page can say what to do, but never honoured (anyone could have obtained one).
 _OLD_SALT = "sumo-manage-link"
 _HASH_BYTES = 16  # 128 bits: no two contacts of one site will ever share a hash
+
+log = logging.getLogger(__name__)
 
 LOST_LINK_HELP = (
     "Ask for a new one below and we will email it to you; if you signed up with a chat "
@@ -106,15 +110,30 @@ class RevocationList:
         if not force and mtime == self._seen[0]:
             return self._seen[1]
         try:
-            entries = json.loads(self.path.read_text() or "{}")
-        except (OSError, ValueError):
-            # A broken file must not open every revoked link again: refuse them all.
+            clean = _revocations(json.loads(self.path.read_text() or "{}"))
+        except (OSError, ValueError, TypeError, AttributeError):
+            # A damaged file must not open every revoked link again: refuse them all, with a
+            # page that says so, until it is repaired (or deleted, which un-revokes all).
+            log.error("%s is damaged; every manage link is refused until it is fixed", self.path)
             raise BadToken(
                 "Personal links cannot be checked right now; please try again in a minute."
             ) from None
-        clean = {str(k): float(v) for k, v in entries.items()}
         self._seen = (mtime, clean)
         return clean
+
+
+def _revocations(entries: Any) -> dict[str, float]:
+    """The file's entries, checked: contact hash -> a finite moment."""
+    if not isinstance(entries, dict):
+        raise TypeError("not an object")
+    clean = {}
+    for key, value in entries.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError("not a number")
+        if not math.isfinite(value):
+            raise ValueError("not a moment")
+        clean[str(key)] = float(value)
+    return clean
 
 
 class ManageLinks:

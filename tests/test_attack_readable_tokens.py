@@ -118,3 +118,33 @@ def test_a_link_made_before_links_were_private_says_how_to_get_a_new_one(client)
 def test_revoke_needs_a_contact(mail_site):
     result = mail_site.test_cli_runner().invoke(args=["links", "revoke", "  "])
     assert result.exit_code != 0 and "give the contact" in result.output
+
+
+@pytest.mark.parametrize(
+    "contents",
+    ["[]", "null", "1", '"str"', '{"a": "x"}', '{"a": null}', '{"a": [1]}', "{", "1e999"],
+)
+def test_a_damaged_revocation_file_refuses_links_with_a_page_never_a_500(mail_site, contents):
+    client = mail_site.test_client()
+    response = client.post("/signup", data=FORM)
+    page_link = re.search(r'href="http://localhost(/my/[^"]+)"', client.get(response.location).text)
+    with open(mail_site.config["REVOKED_LINKS_FILE"], "w") as damaged:
+        damaged.write(contents)
+    for path in (page_link[1], page_link[1] + ".ics", response.location, "/"):
+        answer = client.get(path)
+        assert answer.status_code < 500, (path, answer.status_code)
+    assert client.get(page_link[1]).status_code == 403
+    assert "cannot be checked right now" in page_text(client.get(page_link[1]))
+
+
+def test_a_revocation_time_that_is_no_time_marks_the_file_damaged(mail_site, tmp_path):
+    from sumo_sheets.tokens import ManageLinks
+
+    links = ManageLinks.from_config(mail_site.config)
+    with open(mail_site.config["REVOKED_LINKS_FILE"], "w") as odd:
+        odd.write(f'{{"{links.contact_hash(ADDRESS)}": 1e999}}')
+    client = mail_site.test_client()
+    assert client.get("/my/" + links.for_contact(ADDRESS)).status_code == 403
+    assert "cannot be checked right now" in page_text(
+        client.get("/my/" + links.for_contact(ADDRESS))
+    )
