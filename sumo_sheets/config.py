@@ -74,6 +74,9 @@ DEFAULTS: dict[str, Any] = {
     # The most mail the site's pages may send one address: a stranger who types someone's
     # address cannot flood it. Reminders (from cron, at most two per shift) do not count.
     "MAIL_PER_ADDRESS": "3 per hour;10 per day",
+    # Reminders come from cron, but a stranger can sign an address up for many shifts, so
+    # reminders to one mailbox are capped too (three shifts' two reminders a day).
+    "REMINDERS_PER_ADDRESS": "6 per day",
     # What went to which address (hashed), for that limit; relative to the instance folder.
     # With REDIS_URL set the count is kept in Redis instead, shared by every host.
     "MAIL_COUNT_FILE": "mail-sent.json",

@@ -90,3 +90,24 @@ def _nick_key(value: str) -> str:
     if _email_key(folded) is not None:
         return NICK_MARK + folded
     return folded
+
+
+# Providers known to deliver every dotted spelling of an address to one mailbox.
+_DOTS_IGNORED = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox_key(contact: str) -> str:
+    """The mailbox mail to this contact lands in, for counting mail per recipient.
+
+    Wider than ``contact_key`` on purpose: ``victim+1@…`` and ``victim+2@…`` (sub-addresses),
+    and at Gmail ``v.i.c.t.i.m@…``, all land in one mailbox, so they share one mail cap. It
+    is never used to say two contacts are one person.
+    """
+    key = contact_key(contact)
+    local, at, domain = key.rpartition("@")
+    if not at or not local or key.startswith("nick:"):
+        return key
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTS_IGNORED:
+        local, domain = local.replace(".", "") or local, _DOTS_IGNORED[domain]
+    return f"{local}@{domain}"

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from filelock import FileLock
 from limits import RateLimitItem, parse_many
 
-from .contacts import is_email
+from .contacts import is_email, mailbox_key
 
 log = logging.getLogger(__name__)
 
@@ -84,19 +84,38 @@ class FileMailCounter:
 class RedisMailCounter:
     """The same moving windows, in Redis through the `limits` library, shared by every host."""
 
-    def __init__(self, url: str, limits: list[RateLimitItem]) -> None:
+    def __init__(self, url: str, limits: list[RateLimitItem], namespace: str = "sumo-mail") -> None:
         from limits.storage import storage_from_string
         from limits.strategies import MovingWindowRateLimiter
 
         self.limits = limits
+        self.namespace = namespace
         self._limiter = MovingWindowRateLimiter(storage_from_string(url))
 
     def allow(self, key: str) -> bool:
-        if not all(self._limiter.test(item, "sumo-mail", key) for item in self.limits):
+        if not all(self._limiter.test(item, self.namespace, key) for item in self.limits):
             return False
         for item in self.limits:
-            self._limiter.hit(item, "sumo-mail", key)
+            self._limiter.hit(item, self.namespace, key)
         return True
+
+
+def mail_counter(config: Mapping[str, Any], setting: str, kind: str) -> MailCounter | None:
+    """The counter for the limits in ``setting``, or None when it is empty (no cap).
+
+    Each ``kind`` of mail is counted apart (its own Redis keys, its own file beside
+    MAIL_COUNT_FILE).
+    """
+    text = str(config.get(setting) or "").strip()
+    limits = parse_many(text) if text else []
+    if not limits:
+        return None
+    if config.get("REDIS_URL"):
+        return RedisMailCounter(str(config["REDIS_URL"]), limits, namespace=f"sumo-mail-{kind}")
+    path = Path(str(config["MAIL_COUNT_FILE"]))
+    if kind != "pages":
+        path = path.with_name(f"{path.stem}-{kind}{path.suffix}")
+    return FileMailCounter(path, limits)
 
 
 class Outbox:
@@ -113,14 +132,7 @@ class Outbox:
     @classmethod
     def from_config(cls, config: Mapping[str, Any], address_key: Callable[[str], str]) -> Outbox:
         """The outbox for a site's settings (MAIL_PER_ADDRESS, REDIS_URL, MAIL_COUNT_FILE)."""
-        text = str(config.get("MAIL_PER_ADDRESS") or "").strip()
-        limits = parse_many(text) if text else []
-        counter: MailCounter | None = None
-        if limits and config.get("REDIS_URL"):
-            counter = RedisMailCounter(str(config["REDIS_URL"]), limits)
-        elif limits:
-            counter = FileMailCounter(str(config["MAIL_COUNT_FILE"]), limits)
-        return cls(counter, address_key)
+        return cls(mail_counter(config, "MAIL_PER_ADDRESS", "pages"), address_key)
 
     def submit(self, job: Callable[[], object]) -> None:
         """Run ``job`` after the response, on the outbox's thread."""
@@ -154,7 +166,9 @@ class Outbox:
 
     def _allowed(self, address: str) -> bool:
         try:
-            return self.counter.allow(self._address_key(address))  # type: ignore[union-attr]
+            # Counted per mailbox: victim+1@ and victim+2@ land in one inbox.
+            key = self._address_key(mailbox_key(address))
+            return self.counter.allow(key)  # type: ignore[union-attr]
         except Exception:
             # The count cannot be kept (Redis down, disk full): better no mail than a flood.
             log.exception("mail count unavailable; not sending")

@@ -30,7 +30,9 @@ from filelock import FileLock, Timeout
 
 from . import mail
 from .calendar import signup_key
+from .contacts import mailbox_key
 from .model import Settings, Signup
+from .outbox import mail_counter
 from .services import SheetData, SheetReader, read_sheet
 from .storage import Storage
 from .tokens import ManageLinks, manage_url
@@ -56,11 +58,14 @@ class Report:
     no_email: int = 0
     failed: int = 0
     already_sent: int = 0
+    capped: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the cron log."""
         text = f"Sent {self.sent} reminder(s); {self.no_email} skipped (no email)"
+        if self.capped:
+            text += f"; {self.capped} not sent (REMINDERS_PER_ADDRESS reached for a mailbox)"
         if self.failed:
             text += f"; {self.failed} failed (tried again next run)"
         return text
@@ -156,6 +161,9 @@ def _send_under_lock(
     report: Report,
 ) -> None:
     links = ManageLinks.from_config(config)
+    # A stranger can sign someone's address up for many shifts: reminders to one mailbox
+    # are capped too (REMINDERS_PER_ADDRESS), apart from the pages' own mail cap.
+    cap = mail_counter(config, "REMINDERS_PER_ADDRESS", "reminders")
     sent = _load(state_path)
     pruned = _prune(sent, now)
     # Decided on a fresh read only: a shift cancelled a moment ago must get no reminder.
@@ -174,6 +182,10 @@ def _send_under_lock(
             continue
         sent[key] = {"ends": _iso(signup.end), "sent_at": _iso(now)}
         _save(state_path, sent)
+        if cap is not None and not cap.allow(links.contact_hash(mailbox_key(signup.contact))):
+            # Recorded as handled, so a later run does not try it again.
+            report.capped += 1
+            continue
         # The reminder goes to the contact's own address, so it may carry the contact's link.
         link = manage_url(site_url, links.for_contact(signup.contact))
         zone = volunteer_zone(signup, data.settings)

@@ -18,7 +18,7 @@ from limits import parse_many
 
 from .smtp import body_text
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
-from .support import contact_token, drain_mail, make_site
+from .support import NOW, contact_token, drain_mail, make_site
 from .test_cache import redis_url  # noqa: F401 (the fixture: a real redis-server)
 
 FOOTER = "If this wasn't you, ignore this mail; nothing else was shared."
@@ -134,3 +134,53 @@ def test_the_page_answers_before_the_mail_is_sent_so_timing_tells_nothing(
     drain_mail(site)
     assert len(smtp_server.messages) == before + 1
     assert smtp_server.messages[-1]["To"] == "ann@example.org"
+
+
+def test_tagged_and_dotted_spellings_of_one_mailbox_share_its_cap(workbook_path, smtp_server):
+    site = make_app(workbook_path, smtp_server)
+    client = site.test_client()
+    spellings = [
+        "victim+1@gmail.com",
+        "v.i.c.t.i.m@gmail.com",
+        "Victim+x@googlemail.com",
+        "victim@gmail.com",
+        "vic.tim+2@gmail.com",
+    ]
+    for contact, start in zip(spellings, STARTS, strict=False):
+        assert (
+            client.post("/signup", data={**FORM, "contact": contact, "start": start}).status_code
+            == 303
+        )
+    drain_mail(site)
+    assert len(smtp_server.messages) == 3
+
+
+def test_reminders_to_one_mailbox_are_capped_too(workbook_path, smtp_server):
+    from datetime import timedelta
+
+    from sumo_sheets import reminders
+
+    site = make_app(workbook_path, smtp_server, MAIL_PER_ADDRESS="")
+    client = site.test_client()
+    # Every other hour, so no shift carries straight on from another (each gets reminders).
+    for start in [
+        "2026-11-30T14:00Z",
+        "2026-11-30T16:00Z",
+        "2026-11-30T18:00Z",
+        "2026-12-01T14:00Z",
+        "2026-12-01T16:00Z",
+        "2026-12-01T18:00Z",
+    ]:
+        assert client.post("/signup", data={**FORM, "start": start}).status_code == 303
+    drain_mail(site)
+    before = len(smtp_server.messages)
+    storage = site.extensions["sumo_storage"]
+    state = workbook_path.parent / "reminders-sent.json"
+    monday = NOW.replace(day=30, hour=14) - timedelta(hours=23)  # 24 h before Monday 14:00
+    with site.app_context():
+        for hours in range(0, 30):
+            reminders.send_due_reminders(
+                storage, site.config, monday + timedelta(hours=hours), state
+            )
+    sent = len(smtp_server.messages) - before
+    assert 0 < sent <= 6
