@@ -153,6 +153,10 @@ def _fingerprint(grids: Mapping[str, Grid]) -> str:
     return hashlib.sha256(json.dumps(grids, sort_keys=True).encode()).hexdigest()[:16]
 
 
+# The longest pause, in seconds, between reads for pages while the sheet keeps failing.
+MAX_READ_BACKOFF = 60.0
+
+
 class SheetReader:
     """Reads the sheet for pages: cached for a few seconds, shared, and never blank.
 
@@ -206,6 +210,8 @@ class SheetReader:
         self._fingerprint = ""
         self.changed_at: datetime | None = None  # when the content last changed, as seen
         self.last_error: StorageError | None = None
+        self._failures = 0  # reads for pages that failed in a row
+        self._failed_until = float("-inf")  # monotonic time before which pages do not read
 
     def fresh(self) -> SheetData:
         """Read the sheet now; raise StorageError if it cannot be read."""
@@ -221,10 +227,20 @@ class SheetReader:
         return data
 
     def latest(self) -> SheetData:
-        """A copy at most ttl_seconds old, or the last good copy marked stale; else raise."""
+        """A copy at most ttl_seconds old, or the last good copy marked stale; else raise.
+
+        After a failed read, pages do not read again until a back-off has passed (the cache
+        period, doubling with each failure up to a minute): while Google answers 429, public
+        traffic must not keep the quota spent.
+        """
         with self._lock:
             if self._last_good is not None and self._age() < self.ttl_seconds:
                 return self._last_good
+            backing_off = time.monotonic() < self._failed_until and self.last_error is not None
+            error = self.last_error
+        if backing_off and error is not None:
+            return self._stale_or_raise(error)
+        with self._lock:
             flight = self._flight
             leader = flight is None
             if leader:
@@ -238,11 +254,19 @@ class SheetReader:
                 return data
             return self._stale_or_raise(error or StorageError("The sheet could not be read."))
         try:
-            return self._refresh()
+            data = self._refresh()
         except StorageError as error:
             with self._lock:
                 self._flight_error = error
+                self._failures += 1
+                if self.ttl_seconds > 0:
+                    pause = min(self.ttl_seconds * 2 ** (self._failures - 1), MAX_READ_BACKOFF)
+                    self._failed_until = time.monotonic() + pause
             return self._stale_or_raise(error)
+        else:
+            with self._lock:
+                self._failures, self._failed_until = 0, float("-inf")
+            return data
         finally:
             with self._lock:
                 self._flight = None

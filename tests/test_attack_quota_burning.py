@@ -136,3 +136,21 @@ def test_fifty_cancels_of_a_signup_the_link_does_not_hold_cost_no_read(app, emul
     for _ in range(50):
         client.post(f"{link}/cancel/{secrets.token_hex(4).upper()}")
     assert reads(emulator) <= 1
+
+
+def test_while_reads_fail_public_pages_cost_one_read_per_period(app, emulator):
+    client = app.test_client()
+    client.get("/")  # a good copy to fall back on
+    requests.post(
+        f"{emulator.url}/_emulator/faults",
+        json={"method": "spreadsheets.values.batchGet", "status": 429, "count": 1000},
+        timeout=5,
+    )
+    reset_counts = requests.get(f"{emulator.url}/_emulator/requests", timeout=5).json()
+    before = sum(reset_counts.get(m, 0) for m in ("spreadsheets.values.batchGet",))
+    app.extensions["sumo_reader"].invalidate(shared=False)
+    for path in ["/", "/needed", "/api/week", "/healthz", "/schedule.ics"] * 4:
+        assert client.get(path).status_code == 200
+    after = requests.get(f"{emulator.url}/_emulator/requests", timeout=5).json()
+    tries = after.get("spreadsheets.values.batchGet", 0) - before
+    assert tries <= int(app.config["SHEETS_RETRY_ATTEMPTS"])  # one read, with its retries
