@@ -89,11 +89,47 @@ class _MeasuredBody:
         return self.wsgi_app(environ, start_response)
 
 
+class _SaneHost:
+    """A plain 400 for a Host header that is no host name (an empty or 64-character label,
+    bad punycode): Werkzeug would otherwise fail on it with a 500 while binding the URL map,
+    before any error page can be drawn. TRUSTED_HOSTS then checks the names that remain."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+        if not _host_is_sane(host):
+            body = b"400 Bad Request: that is not this site's address.\n"
+            start_response(
+                "400 Bad Request",
+                [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return self.wsgi_app(environ, start_response)
+
+
+def _host_is_sane(host: str) -> bool:
+    name = host
+    if name.startswith("["):  # an IPv6 literal: [::1]:5000
+        return "]" in name
+    name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    if not name or len(name) > 253 or any(c.isspace() for c in name):
+        return False
+    try:
+        name.encode("idna").decode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
 def install(app: Flask) -> None:
     """Add the headers, the HTTPS-only session cookie and, if configured, the proxy fix."""
     app.session_interface = _HttpsOnlySessionInterface()
     app.after_request(_add_headers)
     app.wsgi_app = _MeasuredBody(app, app.wsgi_app)  # type: ignore[method-assign]
+    # Inside the proxy fix, so it sees the host the proxy forwarded.
+    app.wsgi_app = _SaneHost(app.wsgi_app)  # type: ignore[method-assign]
     if _truthy(app.config.get("BEHIND_PROXY")):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

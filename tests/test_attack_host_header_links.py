@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
 from sumo_sheets.config import ConfigError
 
@@ -110,3 +111,15 @@ def test_in_debug_the_host_is_not_checked_so_a_local_server_still_answers(workbo
     site = make_app(workbook_path, SITE_URL=SITE, DEBUG=True)
     assert site.config.get("TRUSTED_HOSTS") is None
     assert site.test_client().get("/roles", base_url="http://127.0.0.1:5000").status_code == 200
+
+
+@pytest.mark.parametrize("host", ["a" * 64 + ".org", "a..b", "xn--zz.org", ".", "ex ample.org"])
+def test_an_odd_host_header_is_a_plain_400_never_a_500(workbook_path, host):
+    site = make_app(workbook_path)  # production-like: no SITE_URL, no debug
+    # Straight to the WSGI app, as a server would call it (the test client itself trips on
+    # some of these hosts when it stores cookies).
+    environ = EnvironBuilder(path="/", headers={"Host": host}).get_environ()
+    statuses = []
+    body = b"".join(site.wsgi_app(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["400 Bad Request"]
+    assert b"not this site's address" in body
