@@ -483,7 +483,7 @@ def signed_up(signup_id: str):
     if made is None:
         abort(404, description="No signup with that ID; it may have been removed by a coordinator.")
     # Only the browser that made this signup holds a link to it (the ID in this URL is no
-    # proof of anything: IDs are in the public calendar feed).
+    # proof of anything: it is in mails, calendar files and screenshots people share).
     token = (session.get("signup_links") or {}).get(signup_id)
     grant = _grant_or_none(token) if token else None
     if grant is None or not _links().owns(grant, made.contact, made.id):
