@@ -149,8 +149,11 @@ def test_while_reads_fail_public_pages_cost_one_read_per_period(app, emulator):
     reset_counts = requests.get(f"{emulator.url}/_emulator/requests", timeout=5).json()
     before = sum(reset_counts.get(m, 0) for m in ("spreadsheets.values.batchGet",))
     app.extensions["sumo_reader"].invalidate(shared=False)
-    for path in ["/", "/needed", "/api/week", "/healthz", "/schedule.ics"] * 4:
-        assert client.get(path).status_code == 200
-    after = requests.get(f"{emulator.url}/_emulator/requests", timeout=5).json()
+    try:
+        for path in ["/", "/needed", "/api/week", "/healthz", "/schedule.ics"] * 4:
+            assert client.get(path).status_code == 200
+        after = requests.get(f"{emulator.url}/_emulator/requests", timeout=5).json()
+    finally:
+        reset(emulator)  # no faults left for the tests after this one
     tries = after.get("spreadsheets.values.batchGet", 0) - before
     assert tries <= int(app.config["SHEETS_RETRY_ATTEMPTS"])  # one read, with its retries
