@@ -127,6 +127,13 @@ def revoke_command(contact: str) -> None:
     """
     if not contact.strip():
         raise click.BadParameter("give the contact as the volunteer typed it", param_hint="CONTACT")
+    if current_app.config.get("SECRET_KEY_IS_DEV_KEY"):
+        click.echo(
+            "Note: using this folder's development key (instance/secret_key), so this revokes "
+            "the links of the site run here with --debug. For a production site, run it with "
+            "that site's SUMO_SECRET_KEY.",
+            err=True,
+        )
     manage = current_app.extensions["sumo_links"]
     manage.revoke(contact)
     click.echo(

@@ -151,6 +151,8 @@ def _require_secret_key(app: Flask, test_config: dict[str, Any] | None) -> None:
     if app.debug or app.testing:
         if not key:
             app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+            # Said by commands whose effect depends on the key (`links revoke`).
+            app.config["SECRET_KEY_IS_DEV_KEY"] = True
         return
     # A generated key would differ per host and vanish with the instance folder, silently
     # logging everyone out and breaking every manage link already sent.

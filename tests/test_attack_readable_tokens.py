@@ -148,3 +148,12 @@ def test_a_revocation_time_that_is_no_time_marks_the_file_damaged(mail_site, tmp
     assert "cannot be checked right now" in page_text(
         client.get("/my/" + links.for_contact(ADDRESS))
     )
+
+
+def test_revoke_says_when_it_used_the_development_key(workbook_path):
+    from sumo_sheets import create_app
+
+    site = create_app({"DEBUG": True, "WORKBOOK": str(workbook_path)})
+    result = site.test_cli_runner().invoke(args=["links", "revoke", ADDRESS])
+    assert result.exit_code == 0
+    assert "development key" in result.stderr
