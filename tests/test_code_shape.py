@@ -44,7 +44,9 @@ def test_no_function_is_over_50_lines_or_complexity_15():
     too_big = []
     for path in modules():
         for block in cc_visit(path.read_text()):
-            for item in [block, *getattr(block, "methods", [])]:
+            # A class is measured by its methods (radon lists them apart), not as one block.
+            items = block.methods if hasattr(block, "methods") else [block]
+            for item in items:
                 length = item.endline - item.lineno + 1
                 if length > MOST_FUNCTION_LINES or item.complexity > MOST_COMPLEXITY:
                     too_big.append(
