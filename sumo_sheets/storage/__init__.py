@@ -8,8 +8,9 @@ strings, so it cannot tell which backend it runs on. Each backend is one module:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from ..tabs import TabRepair, TabSpec  # plain data, re-exported here (see tabs.py)
 
 Grid = list[list[str]]
 
@@ -43,31 +44,6 @@ class SheetMissing(StorageError):
     Unlike a sheet that cannot be read for a while, no earlier copy may stand in for it:
     pages show the error until someone puts it back or makes a new one.
     """
-
-
-@dataclass(frozen=True)
-class TabSpec:
-    """What a tab must look like: its headers, rows to seed a new tab with, dropdowns."""
-
-    title: str
-    headers: tuple[str, ...]
-    seed_rows: tuple[tuple[str, ...], ...] = ()
-    # Header name -> allowed values, offered as a dropdown where the backend can.
-    choices: Mapping[str, Sequence[str]] = field(default_factory=dict)
-
-
-@dataclass
-class TabRepair:
-    """What ``ensure_tab`` changed, for the CLI to report."""
-
-    title: str
-    created: bool = False
-    added_headers: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """True when the tab was created or its header row extended."""
-        return self.created or bool(self.added_headers)
 
 
 class Storage(Protocol):
