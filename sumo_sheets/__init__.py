@@ -34,8 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     from flask_wtf.csrf import CSRFProtect
 
     from .config import cache_seconds, shared_cache
-    from .services import SheetReader
-    from .settling import RequestLocks, Settler, UncertainLedger
+    from .services import RequestLocks, Settler, SheetReader, UncertainLedger
     from .storage import open_storage
 
     backend = storage or open_storage(app.config)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import click
@@ -76,7 +76,8 @@ def demo_command(week_text: str | None, seed: int | None) -> None:
     except BadParameter as error:
         raise click.BadParameter(str(error), param_hint="--week") from error
     try:
-        made = services.fill_demo(_storage(), monday, now, random.Random(seed))
+        start = max(now, datetime.combine(monday, time(), UTC))
+        made = services.fill_demo(_storage(), start, days=7, rng=random.Random(seed))
     except StorageError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Added {len(made)} demo signups to {format_week(monday)}.")

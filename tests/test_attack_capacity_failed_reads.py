@@ -18,7 +18,7 @@ import requests
 from sumo_sheets import create_app, services
 from sumo_sheets import sheet_format as fmt
 from sumo_sheets.model import Role, Settings, Signup, holding_places
-from sumo_sheets.settling import UncertainLedger
+from sumo_sheets.services import UncertainLedger
 from sumo_sheets.storage.workbook import WorkbookStorage
 
 from .smtp import body_text

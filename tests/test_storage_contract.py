@@ -6,9 +6,10 @@ import openpyxl
 import pytest
 
 from sumo_sheets.storage import TabSpec
+from sumo_sheets.storage.memory import MemoryStorage
 from sumo_sheets.storage.workbook import WorkbookStorage
 
-BACKENDS = ["workbook", "google-sheets"]
+BACKENDS = ["workbook", "google-sheets", "memory"]
 
 SPEC = TabSpec(
     "Signups",
@@ -47,6 +48,17 @@ class GoogleCoordinator:
         worksheet.update(rows, "A1")
 
 
+class MemoryCoordinator:
+    """A coordinator editing the in-memory sheet."""
+
+    def __init__(self, storage: MemoryStorage):
+        self.storage = storage
+
+    def rewrite_tab(self, title: str, rows: list[list[str]]) -> None:
+        """Replace a tab's contents (a sort, a deleted row, an inserted row)."""
+        self.storage.edit_tab(title, rows)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend_and_coordinator(request, tmp_path):
     """An empty spreadsheet on each backend in turn, and a second editor of it."""
@@ -56,6 +68,9 @@ def backend_and_coordinator(request, tmp_path):
     if request.param == "google-sheets":
         storage = request.getfixturevalue("google_storage")
         return storage, GoogleCoordinator(request.getfixturevalue("google_sheet"))
+    if request.param == "memory":
+        storage = MemoryStorage()
+        return storage, MemoryCoordinator(storage)
     raise AssertionError(f"no fixture for backend {request.param}")
 
 
@@ -214,4 +229,10 @@ def test_update_row_with_an_unknown_id_changes_nothing(backend):
 
 
 def test_backend_names_itself(backend):
-    assert backend.backend_name in ("workbook", "google-sheets")
+    assert backend.backend_name in ("workbook", "google-sheets", "memory")
+
+
+def test_backend_states_the_capabilities_the_services_rely_on(backend):
+    assert isinstance(backend.atomic_row_updates, bool)
+    assert isinstance(backend.default_cache_seconds, float) and backend.default_cache_seconds >= 0
+    assert backend.display_name and backend.display_name[0].isupper()

@@ -127,6 +127,8 @@ class GoogleSheetsStorage:
     backend_name = "google-sheets"
     # The API has no conditional write: update_row checks and puts back, but is not atomic.
     atomic_row_updates = False
+    display_name = "Google Sheets"
+    default_cache_seconds = 5.0
 
     def __init__(
         self,

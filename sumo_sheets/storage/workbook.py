@@ -77,6 +77,8 @@ class WorkbookStorage:
     backend_name = "workbook"
     # update_row finds and writes its row under the file lock: it cannot land elsewhere.
     atomic_row_updates = True
+    display_name = "The workbook"
+    default_cache_seconds = 0.0
 
     def __init__(
         self,

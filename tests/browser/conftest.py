@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 import threading
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -18,7 +18,7 @@ from .support import CHROMIUM, CHROMIUM_ARGS, DEVICES, SCREENSHOTS, device_of
 
 # The flows sign up in the (empty) week after NOW's, 2026-W49; this one is filled with demo
 # volunteers, to show a lived-in week.
-BUSY_MONDAY = date(2026, 12, 7)
+BUSY_MONDAY = datetime(2026, 12, 7, tzinfo=UTC)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -42,7 +42,7 @@ def site(tmp_path_factory) -> str:
             "MAIL_SERVER": "",
         }
     )
-    services.fill_demo(app.extensions["sumo_storage"], BUSY_MONDAY, NOW, random.Random(7))
+    services.fill_demo(app.extensions["sumo_storage"], BUSY_MONDAY, rng=random.Random(7))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="browser-test-site", daemon=True)
     thread.start()

@@ -1,0 +1,52 @@
+"""Findings: what volunteers noticed in the chat, logged to the Findings tab for coordinators.
+
+``FINDINGS_DAYS`` is the one home of how far back the findings page looks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from .. import sheet_format as fmt
+from ..storage import Storage
+from .ids import new_request_key, new_signup_id
+
+log = logging.getLogger(__name__)
+
+# How far back the findings page looks, in days.
+FINDINGS_DAYS = 30
+
+
+def recent_findings(
+    storage: Storage, now: datetime, days: int = FINDINGS_DAYS
+) -> list[fmt.Finding]:
+    """Findings logged over the last ``days``, newest first."""
+    findings, _ = fmt.parse_findings(storage.read_tabs([fmt.FINDINGS])[fmt.FINDINGS])
+    since = now - timedelta(days=days)
+    return sorted((f for f in findings if f.at >= since), key=lambda f: f.at, reverse=True)
+
+
+def log_finding(storage: Storage, finding: fmt.Finding) -> fmt.Finding:
+    """Append a finding to the Findings tab (made if missing); a resent form adds nothing."""
+    grid = storage.read_tabs([fmt.FINDINGS])[fmt.FINDINGS]
+    header = list(grid[0]) if grid else []
+    if fmt.missing_headers(header, fmt.FINDING_HEADERS):
+        storage.ensure_tab(fmt.TAB_SPECS[-1])
+        grid = storage.read_tabs([fmt.FINDINGS])[fmt.FINDINGS]
+        header = list(grid[0])
+    existing, _ = fmt.parse_findings(grid)
+    if finding.request_id:
+        earlier = next((f for f in existing if f.request_id == finding.request_id), None)
+        if earlier is not None and (earlier.contact, earlier.seen) == (
+            finding.contact,
+            finding.seen,
+        ):
+            return earlier
+        if earlier is not None:  # the same key for a different finding: a new one
+            finding = replace(finding, request_id=new_request_key())
+    made = replace(finding, id=new_signup_id({f.id for f in existing}))
+    storage.append_rows(fmt.FINDINGS, [fmt.finding_row(header, made)])
+    log.info("finding %s logged", made.id)
+    return made

@@ -1,0 +1,107 @@
+"""The in-memory backend: tabs held in a dict, for fast tests of the services.
+
+It honours the storage contract (``tests/test_storage_contract.py`` runs it beside the real
+backends) and nothing more: no file, no network, no waits. Row updates are atomic (one lock
+guards every call). ``edit_tab`` lets a test play a coordinator who rewrites a tab by hand.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+
+from ..sheet_format import column_index, header_key
+from . import Grid, StorageError, TabRepair, TabSpec
+from .rows import cells_to_change
+
+
+class MemoryStorage:
+    """Tabs as lists of rows of strings, kept in this process only."""
+
+    backend_name = "memory"
+    atomic_row_updates = True
+    display_name = "The sheet"
+    default_cache_seconds = 0.0
+
+    def __init__(self, tabs: Sequence[TabSpec] = ()) -> None:
+        self._tabs: dict[str, list[list[str]]] = {}
+        self._lock = threading.Lock()
+        for spec in tabs:
+            self.ensure_tab(spec)
+
+    def read_tabs(self, titles: Sequence[str]) -> dict[str, Grid]:
+        """Whole tabs, trailing empty cells and rows trimmed; a missing tab is empty."""
+        with self._lock:
+            return {title: _trimmed(self._tabs.get(self._title(title), [])) for title in titles}
+
+    def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> int | None:
+        """Add rows after the last non-empty row, as text; return the first one's row number."""
+        with self._lock:
+            tab = self._tabs.get(self._title(title))
+            if tab is None:
+                raise StorageError(f"The sheet has no {title} tab; run `flask sheet init`.")
+            del tab[len(_trimmed(tab)) :]
+            first = len(tab) + 1
+            tab.extend([str(value) for value in row] for row in rows)
+            return first
+
+    def update_row(
+        self, title: str, row_id: str, changes: Mapping[str, str], *, id_header: str = "ID"
+    ) -> bool:
+        """Set cells (by header name) of the row whose ID is ``row_id``; False if none."""
+        with self._lock:
+            tab = self._tabs.get(self._title(title), [])
+            cells = cells_to_change(_trimmed(tab), title, row_id, changes, id_header)
+            if cells is None:
+                return False
+            for row, column, value in cells:
+                line = tab[row - 1]
+                line.extend([""] * (column - len(line)))
+                line[column - 1] = str(value)
+            return True
+
+    def ensure_tab(self, spec: TabSpec) -> TabRepair:
+        """Create the tab, or add missing headers at the right end of its header row."""
+        with self._lock:
+            repair = TabRepair(spec.title)
+            title = self._title(spec.title)
+            if title not in self._tabs:
+                self._tabs[title] = []
+                repair.created = True
+            tab = self._tabs[title]
+            if not _trimmed(tab[:1]):
+                tab[:1] = [list(spec.headers)]
+                if len(_trimmed(tab)) <= 1:
+                    tab[1:] = [list(row) for row in spec.seed_rows]
+                repair.added_headers = [] if repair.created else list(spec.headers)
+                return repair
+            header = tab[0]
+            del header[len(_trimmed([header])[0]) :]
+            for name in spec.headers:
+                if column_index(header, name) is None:
+                    header.append(name)
+                    repair.added_headers.append(name)
+            return repair
+
+    def edit_tab(self, title: str, rows: Sequence[Sequence[str]]) -> None:
+        """Replace a tab's contents, as a coordinator sorting or deleting rows would."""
+        with self._lock:
+            self._tabs[self._title(title)] = [[str(value) for value in row] for row in rows]
+
+    def _title(self, title: str) -> str:
+        """The tab's own title for ``title``, matched whatever its case and spacing."""
+        key = header_key(title)
+        return next((name for name in self._tabs if header_key(name) == key), title)
+
+
+def _trimmed(rows: Sequence[Sequence[str]]) -> Grid:
+    """Copies of the rows without trailing empty cells, and without trailing empty rows."""
+    grid = []
+    for row in rows:
+        cells = list(row)
+        while cells and cells[-1] == "":
+            cells.pop()
+        grid.append(cells)
+    while grid and not grid[-1]:
+        grid.pop()
+    return grid
