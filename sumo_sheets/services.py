@@ -1022,6 +1022,12 @@ def hours_by_week(
     return sorted(weeks.items())
 
 
+def can_cancel(signup: Signup, now: datetime, cutoff: timedelta) -> bool:
+    """True while a volunteer may still cancel a signup themselves: until ``cutoff``
+    before it starts (a row without an ID cannot be named, so it cannot be cancelled)."""
+    return bool(signup.id) and signup.start - cutoff > now
+
+
 def cancel_own_signup(
     reader: SheetReader,
     owns: Callable[[Signup], bool],
@@ -1037,7 +1043,7 @@ def cancel_own_signup(
     signup = next((s for s in reader.fresh().signups if s.id == signup_id and owns(s)), None)
     if signup is None or not signup.confirmed:
         return None
-    if signup.start - cutoff <= now:
+    if not can_cancel(signup, now, cutoff):
         raise TooLateToCancel(
             f"This shift starts at {signup.start:%H:%M} UTC; cancelling here closes "
             f"{_hours_text(cutoff)} before the start. Please tell a coordinator instead."
@@ -1155,6 +1161,17 @@ def help_needed(data: SheetData, now: datetime, days: int = 14) -> HelpNeeded:
         thin=[h for h in hours if h.coverage is Coverage.THIN],
         anchorless=[v for v in views if v.wants_anchor and v.block.start >= now],
     )
+
+
+# The times a finding may be logged for: the last 60 days, up to an hour ahead (clocks).
+FINDING_DAYS_BACK = 60
+FINDING_LEEWAY = timedelta(hours=1)
+FINDING_TIME_RULE = "Give a time from the last 60 days, not the future."
+
+
+def finding_time_allowed(at: datetime, now: datetime) -> bool:
+    """True when a finding may be logged for ``at`` (see FINDING_TIME_RULE)."""
+    return now - timedelta(days=FINDING_DAYS_BACK) <= at <= now + FINDING_LEEWAY
 
 
 def recent_findings(storage: Storage, now: datetime, days: int = 30) -> list[fmt.Finding]:
