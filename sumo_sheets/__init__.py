@@ -33,13 +33,41 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 
     from flask_wtf.csrf import CSRFProtect
 
-    from .config import cache_seconds, shared_cache
-    from .services import RequestLocks, Settler, SheetReader, UncertainLedger
     from .storage import open_storage
 
     backend = storage or open_storage(app.config)
     app.extensions["sumo_storage"] = backend
     _first_start(backend)
+    _install_reader(app, backend)
+
+    from .outbox import Outbox
+    from .tokens import ManageLinks
+
+    links = ManageLinks.from_config(app.config)
+    app.extensions["sumo_links"] = links
+    app.extensions["sumo_outbox"] = Outbox.from_config(app.config, links.contact_hash)
+    from . import notices
+
+    notices.install(app)
+    csrf = CSRFProtect(app)
+    security.install(app)
+
+    from . import cli, limits, logs, web
+
+    web.register(app, csrf)
+    limits.init_app(app)
+    logs.install_request_log(app)
+    app.cli.add_command(cli.sheet)
+    app.cli.add_command(cli.reminders)
+    app.cli.add_command(cli.links)
+    return app
+
+
+def _install_reader(app: Flask, backend: Storage) -> None:
+    """The sheet reader the pages share, with the settler of uncertain signups."""
+    from .config import cache_seconds, shared_cache
+    from .services import RequestLocks, Settler, SheetReader, UncertainLedger
+
     clock = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
     # Host-wide state shared by the worker processes: the ledger of signups that could not
     # be confirmed, and the locks that make copies of one form take turns.
@@ -58,33 +86,6 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
         request_locks=RequestLocks(state / "locks" / "forms"),
         last_good_store=_last_good_store(backend),
     )
-    from .outbox import Outbox
-    from .tokens import ManageLinks
-
-    links = ManageLinks.from_config(app.config)
-    app.extensions["sumo_links"] = links
-    app.extensions["sumo_outbox"] = Outbox.from_config(app.config, links.contact_hash)
-    from . import notices
-
-    notices.install(app)
-    csrf = CSRFProtect(app)
-    security.install(app)
-
-    from . import cli, feeds, limits, logs, views
-
-    # The signup form checks its own CSRF token, so that an expired token is shown as a
-    # form error with everything the volunteer typed still there, not as a blank 400 page.
-    csrf.exempt(views.signup)
-    app.register_blueprint(views.bp)
-    views.register_error_pages(app)
-    views.register_template_helpers(app)
-    limits.init_app(app)
-    logs.install_request_log(app)
-    app.cli.add_command(cli.sheet)
-    app.register_blueprint(feeds.bp)
-    app.cli.add_command(cli.reminders)
-    app.cli.add_command(cli.links)
-    return app
 
 
 def _first_start(backend: Storage) -> None:

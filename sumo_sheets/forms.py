@@ -7,7 +7,7 @@ import re
 import secrets
 import unicodedata
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
@@ -49,17 +49,6 @@ def new_request_id() -> str:
 
 class BadParameter(ValueError):
     """A URL or form value that is not in the expected form; the message says which form."""
-
-
-def parse_zone(text: str) -> ZoneInfo:
-    """An IANA time zone name such as Europe/Berlin."""
-    name = (text or "").strip()
-    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
-        raise BadParameter("tz must be a time zone name such as Europe/Berlin")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise BadParameter(f"{name!r} is not a time zone name such as Europe/Berlin") from error
 
 
 def parse_utc_start(text: str) -> datetime:
@@ -223,18 +212,19 @@ class KeyedForm(HoneypotForm):
             self.request_id.data = new_request_id()
 
 
-class SignupForm(KeyedForm):
-    """A volunteer signs up for a role, from a start hour, for some hours."""
+def utc_hour(form: FlaskForm, field) -> None:
+    """The start must be a UTC hour in ISO form."""
+    if not field.data:
+        raise ValidationError("Please pick a time slot.")
+    try:
+        parse_utc_start(field.data)
+    except BadParameter as error:
+        raise ValidationError(str(error)) from error
 
-    name = name_field("Shown on the public schedule.")
-    contact = contact_field("Only coordinators see this; it is never shown on the site.")
-    role = RadioField(
-        "Role",
-        choices=[SelectChoice(role.value, role.label) for role in Role],
-        validators=[InputRequired("Please pick a role.")],
-    )
-    start = SelectField("Starting at", validate_choice=False)
-    hours = IntegerField(
+
+def hours_field() -> IntegerField:
+    """How many consecutive hours a signup takes: 1 to 12."""
+    return IntegerField(
         "Hours",
         default=1,
         validators=[
@@ -243,29 +233,45 @@ class SignupForm(KeyedForm):
         ],
         description="Consecutive hours within one block. Anchors always take the whole block.",
     )
+
+
+class SignupForm(KeyedForm):
+    """A volunteer signs up for a role, from a start hour, for some hours.
+
+    Its inherited request_id: sending the same form twice (double click, back button, a
+    retry after a timeout) finds the row the first one made instead of adding another.
+    """
+
+    name = name_field("Shown on the public schedule.")
+    contact = contact_field("Only coordinators see this; it is never shown on the site.")
+    role = RadioField(
+        "Role",
+        choices=[SelectChoice(role.value, role.label) for role in Role],
+        validators=[InputRequired("Please pick a role.")],
+    )
+    start = SelectField("Starting at", validators=[utc_hour], validate_choice=False)
+    hours = hours_field()
     note = TextAreaField(
         "Note for coordinators (optional)", validators=[Length(max=500), plain_text]
     )
     repeat_weeks = IntegerField(
         "Repeat every week for",
         default=1,
-        # Left out (an older form, a script) means once.
-        validators=[Optional(), NumberRange(1, 52, "Pick a number of weeks.")],
+        # Left out (an older form, a script) means once; the range is each form's own.
+        validators=[Optional()],
         description="1 means just this once. Each week is checked on its own.",
     )
     # The zone the volunteer sees times in, kept with the signup for their emails.
     time_zone = HiddenField()
-    # The inherited request_id: sending the same form twice (double click, back button, a
-    # retry after a timeout) finds the row the first one made instead of adding another.
 
-    def validate_start(self, field) -> None:
-        """The start must be a UTC hour in ISO form."""
-        if not field.data:
-            raise ValidationError("Please pick a time slot.")
-        try:
-            parse_utc_start(field.data)
-        except BadParameter as error:
-            raise ValidationError(str(error)) from error
+    def __init__(self, *args, most_weeks: int = 52, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # This form's own range (REPEAT_WEEKS_MAX): validators given in the class body are
+        # shared by every form, so they must never be changed for one of them.
+        self.repeat_weeks.validators = [
+            Optional(),
+            NumberRange(1, most_weeks, f"Pick from 1 to {most_weeks} weeks."),
+        ]
 
     def to_request(self) -> SignupRequest:
         """The validated form as a domain request."""

@@ -13,14 +13,16 @@ from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import ValidationError
 
+from .web.web import error_page
+
 log = logging.getLogger(__name__)
 
 # Each form's endpoint and the setting that holds its limits ("10 per minute;60 per hour").
 LIMITED_POSTS = {
-    "schedule.signup": "RATELIMIT_SIGNUP",
-    "schedule.findings": "RATELIMIT_FINDINGS",
-    "schedule.cancel_mine": "RATELIMIT_CANCEL",
-    "schedule.lost_link": "RATELIMIT_LOST_LINK",
+    "signup.form": "RATELIMIT_SIGNUP",
+    "coordinators.findings": "RATELIMIT_FINDINGS",
+    "mine.cancel": "RATELIMIT_CANCEL",
+    "mine.lost_link": "RATELIMIT_LOST_LINK",
 }
 
 
@@ -67,8 +69,6 @@ def _counts(response) -> bool:
 
 def _too_many(error: RateLimitExceeded):
     """The friendly 429 page (JSON under /api), with Retry-After in seconds."""
-    from .views import _error_page
-
     limiter: Limiter = current_app.extensions["sumo_limiter"]
     current = limiter.current_limit
     seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
@@ -76,7 +76,7 @@ def _too_many(error: RateLimitExceeded):
     minutes = max(1, round(seconds / 60))
     log.info("rate limit reached on %s (%s)", request.endpoint, error.description)
     response = make_response(
-        _error_page(
+        error_page(
             429,
             "Too many tries",
             f"Too many tries from your connection; please wait {minutes} "

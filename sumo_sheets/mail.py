@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from . import calendar
 from .contacts import is_email  # the one home of what counts as an address
 from .model import Signup
+from .timezones import format_span, short_time
 
 log = logging.getLogger(__name__)
 
@@ -47,46 +48,6 @@ DEFAULT_TIMEOUT = 10
 def mail_enabled(config: Config) -> bool:
     """True when a mail server is configured."""
     return bool(config.get("MAIL_SERVER"))
-
-
-def format_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
-    """A shift in ``zone`` with UTC beside: Mon 30 Nov 2026, 15:00–17:00 CET (14:00–16:00 UTC)."""
-    local = _span_text(start.astimezone(zone), end.astimezone(zone), with_year=True)
-    if zone.key == "UTC":
-        return local
-    utc_start = start.astimezone(UTC)
-    utc = _span_text(utc_start, end.astimezone(UTC), with_year=False)
-    if utc_start.date() == start.astimezone(zone).date():
-        utc = utc.split(", ", 1)[1]  # same day: the hours say enough
-    return f"{local} ({utc})"
-
-
-def _span_text(start: datetime, end: datetime, *, with_year: bool) -> str:
-    day = _day(start) + (f" {start.year}" if with_year else "")
-    ends_next_day = end.date() != start.date() and end != _midnight_after(start)
-    if ends_next_day:
-        return f"{day}, {start:%H:%M} – {_day(end)} {end:%H:%M} {_zone_name(start)}"
-    return f"{day}, {start:%H:%M}–{end:%H:%M} {_zone_name(start)}"
-
-
-def _midnight_after(moment: datetime) -> datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b}"
-
-
-def _zone_name(moment: datetime) -> str:
-    name = moment.tzname() or "UTC"
-    # Zones without an abbreviation give an offset such as "+03"; say what it is.
-    return f"UTC{name}" if name[0] in "+-" else name
-
-
-def short_time(moment: datetime, zone: ZoneInfo) -> str:
-    """A start for a subject line, e.g. 'Mon 30 Nov 15:00 CET'."""
-    local = moment.astimezone(zone)
-    return f"{_day(local)} {local:%H:%M} {_zone_name(local)}"
 
 
 def send_signup_confirmation(

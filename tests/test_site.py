@@ -169,7 +169,7 @@ def test_a_full_role_is_refused_next_to_the_role_with_the_input_kept(client, wor
     response = sign_up(client, role="monitor")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r'id="role-error">Room monitors are full at 14:00 UTC', page)
+    assert re.search(r'id="role-error">Room monitors are full at Mon 30 Nov 14:00 UTC', page)
     assert 'value="Ann Example"' in page
     assert len(signup_rows(workbook_path)) == 2
 

@@ -32,7 +32,13 @@ from .cancellations import (
     withdraw_rows,
 )
 from .confirming import REPLAY_WINDOW, SignupOutcome
-from .findings import FINDINGS_DAYS, log_finding, recent_findings
+from .findings import (
+    FINDING_TIME_RULE,
+    FINDINGS_DAYS,
+    finding_time_allowed,
+    log_finding,
+    recent_findings,
+)
 from .ids import new_signup_id
 from .ledger import SETTLE_WINDOW, UncertainLedger
 from .queries import (
@@ -60,6 +66,8 @@ from .signups import WeekOutcome, sign_up, sign_up_weekly, weekly_starts
 __all__ = [
     "DEMO_NAMES",
     "FINDINGS_DAYS",
+    "FINDING_TIME_RULE",
+    "finding_time_allowed",
     "MAX_READ_BACKOFF",
     "REPLAY_WINDOW",
     "SETTLE_GRACE",

@@ -1,6 +1,7 @@
 """Findings: what volunteers noticed in the chat, logged to the Findings tab for coordinators.
 
-``FINDINGS_DAYS`` is the one home of how far back the findings page looks.
+``FINDINGS_DAYS`` is the one home of how far back the findings page looks, and
+``finding_time_allowed`` of which times a finding may be logged for.
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ log = logging.getLogger(__name__)
 
 # How far back the findings page looks, in days.
 FINDINGS_DAYS = 30
+# The times a finding may be logged for: the last 60 days, up to an hour ahead (clocks).
+FINDING_DAYS_BACK = 60
+FINDING_LEEWAY = timedelta(hours=1)
+FINDING_TIME_RULE = "Give a time from the last 60 days, not the future."
+
+
+def finding_time_allowed(at: datetime, now: datetime) -> bool:
+    """True when a finding may be logged for ``at`` (see FINDING_TIME_RULE)."""
+    return now - timedelta(days=FINDING_DAYS_BACK) <= at <= now + FINDING_LEEWAY
 
 
 def recent_findings(
