@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -12,8 +12,7 @@ from flask.cli import with_appcontext
 
 from . import reminders as reminder_mail
 from . import services
-from .forms import BadParameter, format_week, parse_week
-from .model import week_start
+from .model import HOURLY_ROLES, Role, SignupRefused, SignupRequest, week_start
 from .storage import StorageError
 
 
@@ -65,21 +64,70 @@ def check_command() -> None:
 
 
 @sheet.command("demo")
-@click.option("--week", "week_text", help="ISO week to fill, like 2026-W49 (default: this week).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Fill the blocks that start within this many days from now.",
+)
 @click.option("--seed", type=int, default=None, help="Random seed, for the same demo every time.")
 @with_appcontext
-def demo_command(week_text: str | None, seed: int | None) -> None:
-    """Fill a week with realistic demo signups, through the normal rules."""
-    now = datetime.now(UTC)
+def demo_command(days: int, seed: int | None) -> None:
+    """Fill the coming days with realistic demo signups, through the normal rules."""
+    now = _now()
     try:
-        monday = parse_week(week_text) if week_text else week_start(now.date())
-    except BadParameter as error:
-        raise click.BadParameter(str(error), param_hint="--week") from error
-    try:
-        made = services.fill_demo(_storage(), monday, now, random.Random(seed))
+        made = _fill_demo(_storage(), now, days=days, rng=random.Random(seed))
     except StorageError as error:
         raise click.ClickException(error.message) from error
-    click.echo(f"Added {len(made)} demo signups to {format_week(monday)}.")
+    click.echo(f"Added {len(made)} demo signups to the {days} days from {now:%Y-%m-%d %H:%M} UTC.")
+
+
+def _fill_demo(storage, now: datetime, days: int = 7, rng: random.Random | None = None) -> list:
+    """Stand-in for ``services.fill_demo(storage, now, days=7, rng=None)``, which the services
+    branch of issue 13 makes: at the merge, delete this and call that instead.
+
+    Signs up demo volunteers for every block that starts in [now, now + days), through the
+    real rules, as the one-week ``services.fill_demo`` of this branch does for a week.
+    """
+    rng = rng or random.Random()
+    reader = services.SheetReader(storage)
+    data = reader.fresh()
+    until = now + timedelta(days=days)
+    monday = week_start(now.astimezone(data.settings.time_zone).date())
+    weeks = range(days // 7 + 2)
+    blocks = [
+        block
+        for week in weeks
+        for block in data.blocks_for(monday + timedelta(weeks=week))
+        if now <= block.start < until
+    ]
+    made = []
+    for block in blocks:
+        people = rng.sample(services.DEMO_NAMES, k=min(len(services.DEMO_NAMES), 6))
+        plan = [(Role.ANCHOR, block.start, 1)] if rng.random() < 0.7 else []
+        for hour in block.hours:
+            for role in HOURLY_ROLES:
+                for _ in range(rng.choice(services._DEMO_PEOPLE_PER_HOUR[role])):
+                    plan.append((role, hour, rng.choice((1, 1, 2))))
+        for role, start, hours in plan:
+            name = rng.choice(people)
+            contact = f"{name.split()[0].lower()}@example.org"
+            try:
+                made.append(
+                    services.sign_up(
+                        reader, SignupRequest(name, contact, role, start, hours), now
+                    ).signup
+                )
+            except SignupRefused:
+                continue  # the rules said no (person busy, role full): that is realistic
+    return made
+
+
+def _now() -> datetime:
+    """The current UTC time (tests fix it with the CLOCK setting)."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock else datetime.now(UTC)
 
 
 @click.group()
@@ -92,8 +140,7 @@ def reminders() -> None:
 def send_reminders_command() -> None:
     """Send the reminders that are due now, each only once (run it from cron)."""
     config = current_app.config
-    clock = config.get("CLOCK")
-    now = clock() if clock else datetime.now(UTC)
+    now = _now()
     state = Path(current_app.instance_path) / config.get(
         "REMINDERS_STATE_FILE", "reminders-sent.json"
     )
