@@ -13,16 +13,11 @@ from sumo_sheets import sheet_format as fmt
 from sumo_sheets.storage import StorageError
 from sumo_sheets.storage.gsheets import GoogleSheetsStorage
 
+from . import support
 from .google import SITE_EMAIL
 from .support import NOW
 
-FORM = {
-    "name": "Ann",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-}
+FORM = {**support.FORM, "name": "Ann"}
 
 
 @pytest.fixture
