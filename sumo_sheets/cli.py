@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -12,8 +12,6 @@ from flask.cli import with_appcontext
 
 from . import reminders as reminder_mail
 from . import services
-from .forms import BadParameter, format_week, parse_week
-from .model import week_start
 from .storage import StorageError
 
 
@@ -65,22 +63,29 @@ def check_command() -> None:
 
 
 @sheet.command("demo")
-@click.option("--week", "week_text", help="ISO week to fill, like 2026-W49 (default: this week).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Fill the blocks that start within this many days from now.",
+)
 @click.option("--seed", type=int, default=None, help="Random seed, for the same demo every time.")
 @with_appcontext
-def demo_command(week_text: str | None, seed: int | None) -> None:
-    """Fill a week with realistic demo signups, through the normal rules."""
-    now = datetime.now(UTC)
+def demo_command(days: int, seed: int | None) -> None:
+    """Fill the coming days with realistic demo signups, through the normal rules."""
+    now = _now()
     try:
-        monday = parse_week(week_text) if week_text else week_start(now.date())
-    except BadParameter as error:
-        raise click.BadParameter(str(error), param_hint="--week") from error
-    try:
-        start = max(now, datetime.combine(monday, time(), UTC))
-        made = services.fill_demo(_storage(), start, days=7, rng=random.Random(seed))
+        made = services.fill_demo(_storage(), now, days=days, rng=random.Random(seed))
     except StorageError as error:
         raise click.ClickException(error.message) from error
-    click.echo(f"Added {len(made)} demo signups to {format_week(monday)}.")
+    click.echo(f"Added {len(made)} demo signups to the {days} days from {now:%Y-%m-%d %H:%M} UTC.")
+
+
+def _now() -> datetime:
+    """The current UTC time (tests fix it with the CLOCK setting)."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock else datetime.now(UTC)
 
 
 @click.group()
@@ -93,8 +98,7 @@ def reminders() -> None:
 def send_reminders_command() -> None:
     """Send the reminders that are due now, each only once (run it from cron)."""
     config = current_app.config
-    clock = config.get("CLOCK")
-    now = clock() if clock else datetime.now(UTC)
+    now = _now()
     state = Path(current_app.instance_path) / config.get(
         "REMINDERS_STATE_FILE", "reminders-sent.json"
     )

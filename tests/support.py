@@ -1,4 +1,5 @@
-"""Helpers the tests share: a fixed clock and workbooks written as coordinators write them."""
+"""Helpers the tests share: a fixed clock, workbooks written as coordinators write them, the
+signup form as a volunteer fills it in, and the site's manage links."""
 
 from __future__ import annotations
 
@@ -35,6 +36,35 @@ def page_text(response) -> str:
     """A page's words as a person reads them: inline tags vanish, block tags break words."""
     page = re.sub(r"</?(time|span|a|strong|em|code)\b[^>]*>", "", response.get_data(as_text=True))
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+# -- the signup form, as a volunteer fills it in --------------------------------------------
+
+# A helper's hour on the Monday after NOW. Tests that need another form say only what differs:
+# ``{**FORM, "name": "Ann"}``.
+FORM = {
+    "name": "Ann Example",
+    "contact": "ann@example.org",
+    "role": "helper",
+    "start": "2026-11-30T14:00Z",
+    "hours": "1",
+}
+
+
+def sign_up(client, form=FORM, **changes):
+    """Post the signup form (``form``, FORM unless given) with ``changes`` on top; the response."""
+    return client.post("/signup", data={**form, **changes})
+
+
+def sign_up_for_link(client, form=FORM, **changes) -> tuple[str, str | None]:
+    """Sign up (it must succeed); the new signup's ID and the path of the manage link its
+    confirmation page shows (None when it shows none)."""
+    response = sign_up(client, form, **changes)
+    assert response.status_code == 303, page_text(response)
+    signup_id = response.headers["Location"].rsplit("/", 1)[1]
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="https?://[^"/]+(/my/[^"]+)"', done)
+    return signup_id, link[1] if link else None
 
 
 # -- manage links, as the site makes them with the tests' secret key ------------------------

@@ -9,15 +9,8 @@ import pytest
 
 from sumo_sheets import create_app
 
-from .support import NOW, contact_token, page_text, read_workbook
+from .support import FORM, NOW, contact_token, page_text, read_workbook
 
-FORM = {
-    "name": "Ann Example",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-}
 FINDING = {
     "name": "Mo Monitor",
     "contact": "mo@example.org",

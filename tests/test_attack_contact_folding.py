@@ -10,6 +10,7 @@ a chat nick by Unicode's identifier caseless match (NFKC, casefold, NFKC).
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -26,23 +27,16 @@ from sumo_sheets.model import (
     check_room,
 )
 
+from . import support
 from .support import contact_token, read_workbook
 
-FORM = {
-    "name": "Anna",
-    "contact": "anna@straße.de",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-    "note": "",
-}
+FORM = {**support.FORM, "name": "Anna", "contact": "anna@straße.de", "note": ""}
 MONDAY_14 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 
 key = contacts.contact_key
 
 
-def sign_up(client, **changes):
-    return client.post("/signup", data={**FORM, **changes})
+sign_up = functools.partial(support.sign_up, form=FORM)
 
 
 def rows_by_contact(workbook_path) -> dict[str, dict]:

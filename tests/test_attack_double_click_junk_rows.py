@@ -15,14 +15,12 @@ import requests
 
 from sumo_sheets import create_app, services
 
+from . import support
 from .support import NOW
 
 FORM = {
+    **support.FORM,
     "name": "Ann",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
     "repeat_weeks": "3",
     "request_id": "double-click-key-0123456789",
 }

@@ -16,16 +16,9 @@ from sumo_sheets.config import ConfigError
 
 from .smtp import body_text, ics_attachment
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
-from .support import contact_token, drain_mail, make_site
+from .support import FORM, contact_token, drain_mail, make_site
 
 SITE = "https://livechat.example.org"
-FORM = {
-    "name": "Ann Example",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-}
 
 
 make_app = make_site

@@ -12,14 +12,8 @@ import re
 from .smtp import body_text
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
 from .support import drain_mail, make_site, page_text, read_workbook
+from .support import sign_up_for_link as sign_up
 
-FORM = {
-    "name": "Ann Example",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-}
 SITE = "http://localhost"
 
 
@@ -29,16 +23,6 @@ make_app = make_site
 def signups(workbook_path) -> dict[str, dict[str, object]]:
     header, *rows = read_workbook(workbook_path, "Signups")
     return {row[0]: dict(zip(header, row, strict=False)) for row in rows if row[0]}
-
-
-def sign_up(client, **changes) -> tuple[str, str | None]:
-    """Post the form; return the new signup's ID and the link its confirmation shows."""
-    response = client.post("/signup", data={**FORM, **changes})
-    assert response.status_code == 303, page_text(response)
-    signup_id = response.headers["Location"].rsplit("/", 1)[1]
-    done = client.get(response.headers["Location"]).get_data(as_text=True)
-    link = re.search(r'href="https?://[^"/]+(/my/[^"]+)"', done)
-    return signup_id, link[1] if link else None
 
 
 def test_a_stranger_who_signs_up_with_a_volunteers_email_cannot_list_or_cancel_their_shifts(

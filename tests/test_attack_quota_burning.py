@@ -16,15 +16,10 @@ import requests
 
 from sumo_sheets import create_app
 
+from . import support
 from .support import NOW
 
-FORM = {
-    "name": "Ann",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-}
+FORM = {**support.FORM, "name": "Ann"}
 
 
 def reads(emulator) -> int:

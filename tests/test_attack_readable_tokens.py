@@ -13,19 +13,14 @@ import re
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from . import support
 from .smtp import body_text, ics_attachment
 from .smtp import smtp_server_fixture as smtp_server_fixture  # noqa: F401 (the fixture)
 from .support import drain_mail, make_site, page_text
 
 SITE = "http://localhost"
 ADDRESS = "anna.k@example.org"
-FORM = {
-    "name": "Anna",
-    "contact": ADDRESS,
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-}
+FORM = {**support.FORM, "name": "Anna", "contact": ADDRESS}
 
 
 @pytest.fixture

@@ -18,15 +18,10 @@ import requests
 from sumo_sheets import create_app, services
 from sumo_sheets.model import Role, Signup
 
+from . import support
 from .support import NOW, contact_token
 
-FORM = {
-    "name": "Ann",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-}
+FORM = {**support.FORM, "name": "Ann"}
 
 
 def counts(emulator) -> dict:

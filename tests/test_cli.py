@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sumo_sheets import services
 from sumo_sheets import sheet_format as fmt
-from sumo_sheets.model import Role
+from sumo_sheets.model import Role, week_start
 
-from .support import build_workbook, read_workbook
+from .support import NOW, build_workbook, read_workbook
 
 
 def test_init_on_a_new_workbook_reports_every_tab_ready(runner):
@@ -61,14 +63,23 @@ def test_check_passes_on_a_clean_sheet(runner):
     assert "every row is readable" in result.output
 
 
-def test_demo_fills_a_week_within_the_rules(runner, storage):
-    result = runner.invoke(args=["sheet", "demo", "--week", "2026-W49", "--seed", "7"])
+def test_demo_fills_the_coming_seven_days_within_the_rules(runner, storage):
+    result = runner.invoke(args=["sheet", "demo", "--seed", "7"])
     assert result.exit_code == 0, result.output
     data = services.read_sheet(storage)
     assert data.problems == []
     assert len(data.signups) >= 20
-    assert f"Added {len(data.signups)} demo signups to 2026-W49." in result.output
-    for block in data.blocks_for(data.signups[0].start.date()):
+    assert f"Added {len(data.signups)} demo signups to the 7 days from 2026-11-25 10:00 UTC." in (
+        result.output
+    )
+    # Every block starting in the coming 7 days, and none before or after.
+    assert min(s.start for s in data.signups) >= NOW
+    assert max(s.start for s in data.signups) < NOW + timedelta(days=7)
+    assert {s.start.date() for s in data.signups} >= {
+        NOW.date() + timedelta(days=n) for n in (1, 6)
+    }
+    monday = week_start(NOW.date())
+    for block in data.blocks_for(monday) + data.blocks_for(monday + timedelta(weeks=1)):
         anchors = [
             s for s in data.signups if s.role is Role.ANCHOR and s.overlaps(block.start, block.end)
         ]
@@ -80,7 +91,14 @@ def test_demo_fills_a_week_within_the_rules(runner, storage):
             assert len(monitors) <= 2
 
 
-def test_demo_refuses_a_malformed_week(runner):
-    result = runner.invoke(args=["sheet", "demo", "--week", "soon"])
+def test_demo_fills_as_many_days_as_asked(runner, storage):
+    result = runner.invoke(args=["sheet", "demo", "--days", "2", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    starts = [s.start for s in services.read_sheet(storage).signups]
+    assert starts and NOW <= min(starts) and max(starts) < NOW + timedelta(days=2)
+
+
+def test_demo_refuses_zero_days(runner):
+    result = runner.invoke(args=["sheet", "demo", "--days", "0"])
     assert result.exit_code == 2
-    assert "week must look like 2026-W49" in result.output
+    assert "--days" in result.output

@@ -6,15 +6,10 @@ import re
 
 from sumo_sheets import sheet_format as fmt
 
+from . import support
 from .support import build_workbook, page_text, read_workbook
 
-FORM = {
-    "name": "Ann Example",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-25T14:00Z",
-    "hours": "1",
-}
+FORM = {**support.FORM, "start": "2026-11-25T14:00Z"}
 FINDING = {
     "name": "Mo Monitor",
     "contact": "mo@example.org",

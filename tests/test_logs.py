@@ -6,15 +6,10 @@ import logging
 
 from sumo_sheets.logs import loggable_path
 
+from . import support
 from .support import contact_token
 
-FORM = {
-    "name": "Ann Example",
-    "contact": "ann.secret@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-}
+FORM = {**support.FORM, "contact": "ann.secret@example.org"}
 
 
 def test_every_request_is_one_line_with_its_path_status_and_time(client, caplog):

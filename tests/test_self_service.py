@@ -11,6 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sumo_sheets import create_app, services, tokens
 from sumo_sheets import sheet_format as fmt
 
+from . import support
 from .smtp import smtp_server_fixture  # noqa: F401  (the smtp_server fixture)
 from .support import (
     NOW,
@@ -22,14 +23,7 @@ from .support import (
     read_workbook,
 )
 
-FORM = {
-    "name": "Ann Example",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "1",
-    "note": "",
-}
+FORM = {**support.FORM, "note": ""}
 
 
 text = page_text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -10,16 +11,10 @@ import pytest
 from sumo_sheets import create_app
 from sumo_sheets import sheet_format as fmt
 
+from . import support
 from .support import NOW, build_workbook, read_workbook
 
-FORM = {
-    "name": "Ann Example",
-    "contact": "ann@example.org",
-    "role": "helper",
-    "start": "2026-11-30T14:00Z",
-    "hours": "2",
-    "note": "first time!",
-}
+FORM = {**support.FORM, "hours": "2", "note": "first time!"}
 
 
 def page_text(response) -> str:
@@ -27,8 +22,7 @@ def page_text(response) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
 
 
-def sign_up(client, **changes):
-    return client.post("/signup", data={**FORM, **changes})
+sign_up = functools.partial(support.sign_up, form=FORM)
 
 
 def signup_rows(workbook_path):
