@@ -1,8 +1,14 @@
 """The storage contract: a spreadsheet of tabs, each a header row over rows of cell strings.
 
 Everything above this contract (parsing rows, rules, coverage) works on plain lists of
-strings, so it cannot tell which backend it runs on. Each backend is one module:
-``workbook`` (a local .xlsx file, the default) and ``gsheets`` (a shared Google Sheet).
+strings, so it cannot tell which backend it runs on; what it must know of a backend it asks
+through the capability attributes of ``Storage`` (never by the backend's name).
+
+The backends: ``workbook`` (a local .xlsx file, the default; with ``workbook_files``,
+``workbook_sheets`` and ``workbook_journal``) and ``gsheets`` (a shared Google Sheet; with
+``google_client`` and ``google_errors``). Shared by both: ``cells`` (a cell value as text),
+``rows`` (finding a row by ID), ``row_writes`` (checking a row write and putting back one
+that went astray) and ``tab_repair`` (what creating or repairing a tab writes).
 """
 
 from __future__ import annotations
@@ -73,7 +79,15 @@ class TabRepair:
 class Storage(Protocol):
     """A spreadsheet shaped store. Rows are lists of cell strings; row 1 is the header."""
 
+    # A short name for logs, /healthz and the CLI ("workbook", "google-sheets").
     backend_name: str
+    # The name a person knows the store by, to start a sentence: "Google Sheets is busy".
+    display_name: str
+    # True when update_row finds and writes its row in one step nobody can come between
+    # (False: a coordinator may move the row meanwhile, so a write is checked and settled).
+    atomic_row_updates: bool
+    # How long pages may reuse a read when SHEET_CACHE_SECONDS is blank (what a read costs).
+    default_cache_seconds: float
 
     def read_tabs(self, titles: Sequence[str]) -> dict[str, Grid]:
         """Read whole tabs in one go; a missing tab reads as an empty grid."""
