@@ -215,3 +215,9 @@ def test_update_row_with_an_unknown_id_changes_nothing(backend):
 
 def test_backend_names_itself(backend):
     assert backend.backend_name in ("workbook", "google-sheets")
+
+
+def test_backend_states_what_the_services_need_to_know_of_it(backend):
+    assert isinstance(backend.atomic_row_updates, bool)
+    assert isinstance(backend.default_cache_seconds, float) and backend.default_cache_seconds >= 0
+    assert backend.display_name and backend.display_name[0].isupper()
