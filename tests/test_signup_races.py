@@ -34,6 +34,9 @@ class RivalAppendsFirst:
         self.inner = inner
         self.rivals = rivals
         self.backend_name = inner.backend_name
+        self.display_name = inner.display_name
+        self.atomic_row_updates = inner.atomic_row_updates
+        self.default_cache_seconds = inner.default_cache_seconds
 
     def read_tabs(self, titles):
         return self.inner.read_tabs(titles)
