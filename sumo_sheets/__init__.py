@@ -36,9 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
     from .config import cache_seconds, shared_cache
     from .services import SheetReader
     from .settling import RequestLocks, Settler, UncertainLedger
+    from .sheet_format import TAB_SPECS
     from .storage import open_storage
 
-    backend = storage or open_storage(app.config)
+    backend = storage or open_storage(app.config, TAB_SPECS)
     app.extensions["sumo_storage"] = backend
     _first_start(backend)
     clock = app.config.get("CLOCK") or (lambda: datetime.now(UTC))

@@ -118,15 +118,20 @@ class Storage(Protocol):
         ...
 
 
-def open_storage(config: Mapping[str, Any]) -> Storage:
-    """Choose the backend from config: a Google Sheet when SHEET_ID is set, else the workbook."""
+def open_storage(config: Mapping[str, Any], new_file_tabs: Sequence[TabSpec] = ()) -> Storage:
+    """Choose the backend from config: a Google Sheet when SHEET_ID is set, else the workbook.
+
+    ``new_file_tabs`` are the tabs a workbook made from nothing starts with (the caller knows
+    the sheet's format; storage does not).
+    """
     if config.get("SHEET_ID"):
         from .gsheets import GoogleSheetsStorage
 
         return GoogleSheetsStorage.from_config(config)
-    from ..sheet_format import TAB_SPECS
     from .workbook import WorkbookStorage
 
     # Made when the app starts if there is none (create_app), or by `flask sheet init`; a
     # workbook that disappears later is an error, never silently replaced by an empty one.
-    return WorkbookStorage(config["WORKBOOK"], new_file_tabs=TAB_SPECS, create_on_first_use=False)
+    return WorkbookStorage(
+        config["WORKBOOK"], new_file_tabs=new_file_tabs, create_on_first_use=False
+    )
