@@ -83,6 +83,9 @@ class MemoryStorage:
     """Just enough of the storage contract to read: grids held in memory."""
 
     backend_name = "memory"
+    display_name = "The sheet"
+    atomic_row_updates = True
+    default_cache_seconds = 0.0
 
     def __init__(self, tabs: dict[str, list[list[str]]]) -> None:
         self.tabs = tabs

@@ -33,9 +33,10 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 
     from flask_wtf.csrf import CSRFProtect
 
+    from .sheet_format import TAB_SPECS
     from .storage import open_storage
 
-    backend = storage or open_storage(app.config)
+    backend = storage or open_storage(app.config, TAB_SPECS)
     app.extensions["sumo_storage"] = backend
     _first_start(backend)
     _install_reader(app, backend)

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from . import retry
+
 # Shorter keys are guessable; production keys come from secrets.token_hex(32) (64 characters).
 MIN_SECRET_KEY_LENGTH = 16
 SECRET_KEY_HELP = (
@@ -35,8 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "SHEET_ID": "",
     # A form left open on a phone for hours must still submit.
     "WTF_CSRF_TIME_LIMIT": None,
-    # Seconds a page may show the sheet as read that long ago (blank: 5 on a Google Sheet,
-    # where every read costs quota and latency; 0 on the local workbook, which is cheap).
+    # Seconds a page may show the sheet as read that long ago (blank: the backend's own
+    # default: 5 on a Google Sheet, where every read costs quota and latency; 0 on the
+    # local workbook, which is cheap).
     "SHEET_CACHE_SECONDS": None,
     # redis://host:port/db: processes and hosts share one read per cache period.
     "REDIS_URL": "",
@@ -87,15 +90,16 @@ DEFAULTS: dict[str, Any] = {
     "REMINDERS_STATE_FILE": "reminders-sent.json",
     # Google Sheets calls that fail for a passing reason (quota, 5xx, timeouts) are tried at
     # most this many times in all, reads and idempotent writes only: appends are tried once.
-    "SHEETS_RETRY_ATTEMPTS": 6,
+    "SHEETS_RETRY_ATTEMPTS": retry.ATTEMPTS,
     # ... and no retry starts later than this many seconds after the first try, so a page
     # is answered (or explained) while the volunteer is still waiting for it.
-    "SHEETS_RETRY_BUDGET": 20,
+    "SHEETS_RETRY_BUDGET": retry.BUDGET_SECONDS,
     # The first wait in seconds; each wait is random up to twice the last one's ceiling
-    # (full jitter, so many workers do not retry in step), never more than 8 s.
-    "SHEETS_RETRY_WAIT": 0.5,
+    # (full jitter, so many workers do not retry in step), never more than
+    # retry.LONGEST_WAIT_SECONDS (8 s).
+    "SHEETS_RETRY_WAIT": retry.FIRST_WAIT_SECONDS,
     # Seconds one request to Google may take (to connect, and then between bytes).
-    "SHEETS_TIMEOUT": 15,
+    "SHEETS_TIMEOUT": retry.CALL_TIMEOUT_SECONDS,
     # Form POSTs allowed per client address (GETs are never limited); kept in Redis when
     # REDIS_URL is set, so every worker counts together, else in each process's memory.
     "RATELIMIT_ENABLED": True,
@@ -135,8 +139,23 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         ],
     )
     app.config.setdefault("SHEETS_EMULATOR_HOST", os.environ.get("SHEETS_EMULATOR_HOST", ""))
+    _install_emulator_hook(app)
     _require_secret_key(app, test_config)
     _check_site_url(app)
+
+
+def _install_emulator_hook(app: Flask) -> None:
+    """With SHEETS_EMULATOR_HOST set, send the Google backend's calls to that emulator.
+
+    The Google backend knows nothing of the emulator: it calls SHEETS_SESSION_HOOK on each
+    HTTP session it makes, and the emulator's client module supplies the hook that
+    redirects one. Tests may set SHEETS_SESSION_HOOK themselves.
+    """
+    host = str(app.config.get("SHEETS_EMULATOR_HOST") or "")
+    if host and not app.config.get("SHEETS_SESSION_HOOK"):
+        from .emulator.client import session_hook
+
+        app.config["SHEETS_SESSION_HOOK"] = session_hook(host)
 
 
 class ConfigError(RuntimeError):
@@ -213,10 +232,11 @@ def _instance_secret(instance: Path) -> str:
 
 
 def cache_seconds(config: Any, backend: Any) -> float:
-    """How long pages may use a read of the sheet (SHEET_CACHE_SECONDS, by backend)."""
+    """How long pages may use a read of the sheet: SHEET_CACHE_SECONDS, else the backend's
+    own ``default_cache_seconds`` (what a read costs there is the backend's to know)."""
     value = config.get("SHEET_CACHE_SECONDS")
     if value is None or value == "":
-        return 5.0 if getattr(backend, "backend_name", "") == "google-sheets" else 0.0
+        return float(backend.default_cache_seconds)
     return float(value)
 
 

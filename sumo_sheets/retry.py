@@ -1,4 +1,8 @@
-"""Bounded retries for calls that fail for a passing reason; imports neither Flask nor gspread."""
+"""Bounded retries for calls that fail for a passing reason, and the one home of their defaults.
+
+The SHEETS_RETRY_* and SHEETS_TIMEOUT settings default to the values here (config.DEFAULTS
+and the Google backend read them from this module). Imports neither Flask nor gspread.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,19 @@ from tenacity import (
 )
 
 from .storage import StorageError
+
+# Tries in all (the first one included): SHEETS_RETRY_ATTEMPTS.
+ATTEMPTS = 6
+# No retry starts later than this after the first try: SHEETS_RETRY_BUDGET.
+BUDGET_SECONDS = 20.0
+# The first wait; each later one is random up to twice the last one's ceiling:
+# SHEETS_RETRY_WAIT.
+FIRST_WAIT_SECONDS = 0.5
+# No wait is longer than this.
+LONGEST_WAIT_SECONDS = 8.0
+# How long one request to a remote sheet may take (to connect, then between bytes) before
+# it fails as a passing failure: SHEETS_TIMEOUT.
+CALL_TIMEOUT_SECONDS = 15.0
 
 
 def is_transient(error: BaseException) -> bool:
@@ -38,21 +55,18 @@ def setting(config: Mapping[str, Any], name: str, kind: type, default: float) ->
 class RetryPolicy:
     """How hard to try again: bounded in tries and in time, waits growing with full jitter."""
 
-    attempts: int = 6
-    budget_seconds: float = 20.0
-    first_wait_seconds: float = 0.5
-    longest_wait_seconds: float = 8.0
+    attempts: int = ATTEMPTS
+    budget_seconds: float = BUDGET_SECONDS
+    first_wait_seconds: float = FIRST_WAIT_SECONDS
+    longest_wait_seconds: float = LONGEST_WAIT_SECONDS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RetryPolicy:
         """Read SHEETS_RETRY_ATTEMPTS, SHEETS_RETRY_BUDGET and SHEETS_RETRY_WAIT."""
-        default = cls()
         return cls(
-            attempts=max(1, setting(config, "SHEETS_RETRY_ATTEMPTS", int, default.attempts)),
-            budget_seconds=setting(config, "SHEETS_RETRY_BUDGET", float, default.budget_seconds),
-            first_wait_seconds=setting(
-                config, "SHEETS_RETRY_WAIT", float, default.first_wait_seconds
-            ),
+            attempts=max(1, setting(config, "SHEETS_RETRY_ATTEMPTS", int, ATTEMPTS)),
+            budget_seconds=setting(config, "SHEETS_RETRY_BUDGET", float, BUDGET_SECONDS),
+            first_wait_seconds=setting(config, "SHEETS_RETRY_WAIT", float, FIRST_WAIT_SECONDS),
         )
 
     def retrying(

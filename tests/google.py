@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sumo_sheets.emulator.client import session_hook
 from sumo_sheets.storage.gsheets import GoogleSheetsStorage
 
 SITE_EMAIL = "sumo-site@sumo-test.iam.gserviceaccount.com"
@@ -62,7 +63,9 @@ def google_sheet(coordinator_client):
 def google_storage(emulator, site_account, google_sheet):
     """The Google backend on that sheet, through the emulator."""
     return GoogleSheetsStorage(
-        google_sheet.id, credentials_files=[site_account[1]], emulator_host=emulator.host_port
+        google_sheet.id,
+        credentials_files=[site_account[1]],
+        session_hook=session_hook(emulator.host_port),
     )
 
 

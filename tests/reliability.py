@@ -127,6 +127,7 @@ class GoogleBackend:
 
     def __init__(self, folder: Path, latency_ms: int) -> None:
         from sumo_sheets.emulator import EmulatorServer
+        from sumo_sheets.emulator.client import session_hook
         from sumo_sheets.emulator.testing import emulator_gspread_client, make_service_account_info
         from sumo_sheets.storage.gsheets import GoogleSheetsStorage
 
@@ -141,7 +142,7 @@ class GoogleBackend:
         self.spreadsheet = coordinator.create("SUMO Live Chat load test")
         self.spreadsheet.share(SITE_EMAIL, perm_type="user", role="writer", notify=False)
         self.storage = GoogleSheetsStorage(
-            self.spreadsheet.id, [site_key], emulator_host=self.server.host_port
+            self.spreadsheet.id, [site_key], session_hook=session_hook(self.server.host_port)
         )
         self.latency_ms = latency_ms
 

@@ -231,6 +231,7 @@ def monitor_form(n: int) -> dict:
 def test_ten_signups_whose_confirming_reads_fail_never_count_past_the_maximum(
     cache, emulator, google_config, google_storage, tmp_path
 ):
+    from sumo_sheets.emulator.client import session_hook
     from sumo_sheets.storage.gsheets import GoogleSheetsStorage
 
     config = dict(google_config)
@@ -241,7 +242,7 @@ def test_ten_signups_whose_confirming_reads_fail_never_count_past_the_maximum(
     inner = GoogleSheetsStorage(
         config["SHEET_ID"],
         credentials_files=config["CREDENTIALS_FILES"],
-        emulator_host=emulator.host_port,
+        session_hook=session_hook(emulator.host_port),
         retry_attempts=2,
         retry_wait=0.01,
         retry_budget=1.0,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from sumo_sheets.emulator.client import redirect_session_to_emulator
+from sumo_sheets.emulator.client import redirect_session_to_emulator, session_hook
 from sumo_sheets.sheet_format import TAB_SPECS
 from sumo_sheets.storage import StorageError
 from sumo_sheets.storage.gsheets import GoogleSheetsStorage
@@ -67,7 +67,7 @@ def make_storage(emulator, site_account, google_sheet, cls=GoogleSheetsStorage, 
     return cls(
         google_sheet.id,
         credentials_files=[site_account[1]],
-        emulator_host=emulator.host_port,
+        session_hook=session_hook(emulator.host_port),
         **{**FAST, **settings},
     )
 
@@ -145,7 +145,9 @@ def test_errors_that_will_not_pass_are_not_retried(storage, emulator, status, me
 
 
 def test_a_wrong_sheet_key_is_asked_about_once(emulator, site_account):
-    storage = GoogleSheetsStorage("no-such-sheet", [site_account[1]], emulator.host_port, **FAST)
+    storage = GoogleSheetsStorage(
+        "no-such-sheet", [site_account[1]], session_hook=session_hook(emulator.host_port), **FAST
+    )
     with pytest.raises(StorageError, match="No Google Sheet has the ID") as raised:
         storage.read_tabs(["Signups"])
     assert not raised.value.transient
@@ -239,7 +241,9 @@ def test_an_append_refused_a_connection_is_transient_and_did_not_land(storage, s
 
 
 def test_an_append_that_cannot_get_a_token_is_transient_and_did_not_land(site_account):
-    storage = GoogleSheetsStorage("any-key", [site_account[1]], closed_port(), **FAST)
+    storage = GoogleSheetsStorage(
+        "any-key", [site_account[1]], session_hook=session_hook(closed_port()), **FAST
+    )
     storage._tabs = {"signups": {"title": "Signups", "sheetId": 1}}
     storage._tabs_fetched_at = time.monotonic()
     with pytest.raises(StorageError, match="cannot be reached") as raised:

@@ -10,7 +10,9 @@ from gspread.exceptions import APIError
 
 from sumo_sheets import create_app, services
 from sumo_sheets import sheet_format as fmt
+from sumo_sheets.emulator.client import session_hook
 from sumo_sheets.storage import StorageError
+from sumo_sheets.storage.google_errors import explain
 from sumo_sheets.storage.gsheets import GoogleSheetsStorage
 
 from . import support
@@ -318,14 +320,14 @@ def test_a_disabled_sheets_api_is_explained(google_storage):
         b'{"error": {"code": 403, "status": "PERMISSION_DENIED", "message": "Google Sheets API '
         b'has not been used in project 123 before or it is disabled."}}'
     )
-    explained = google_storage._explain(APIError(response))
+    explained = explain(APIError(response), google_storage.key, SITE_EMAIL)
     assert isinstance(explained, StorageError)
     assert "Google Sheets API is not enabled" in explained.message
 
 
 def test_the_backend_fetches_nothing_until_first_used(emulator, site_account):
     reset_counts(emulator)
-    GoogleSheetsStorage("any-key", [site_account[1]], emulator.host_port)
+    GoogleSheetsStorage("any-key", [site_account[1]], session_hook=session_hook(emulator.host_port))
     assert emulator_counts(emulator).get("total", 0) == 0
 
 

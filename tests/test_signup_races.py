@@ -37,6 +37,10 @@ class RivalAppendsFirst:
     def __init__(self, inner: WorkbookStorage, rivals: list[Signup]) -> None:
         self.inner = inner
         self.rivals = rivals
+        self.backend_name = inner.backend_name
+        self.display_name = inner.display_name
+        self.atomic_row_updates = inner.atomic_row_updates
+        self.default_cache_seconds = inner.default_cache_seconds
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

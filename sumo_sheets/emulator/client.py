@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -20,21 +22,32 @@ class EmulatorRedirectAdapter(HTTPAdapter):
     """Rewrites https://<Google API host>/path?query to http://host:port/path?query."""
 
     # Kept when google-auth deep-copies its token session (HTTPAdapter pickles only these).
-    __attrs__ = [*HTTPAdapter.__attrs__, "base_url"]
+    __attrs__ = [*HTTPAdapter.__attrs__, "base_url", "every_origin"]
 
-    def __init__(self, host_port: str, **kwargs: Any) -> None:
+    def __init__(self, host_port: str, every_origin: bool = False, **kwargs: Any) -> None:
+        """``every_origin``: rewrite any http(s) origin, not only Google's."""
         super().__init__(**kwargs)
         self.base_url = f"http://{host_port}"
+        self.every_origin = every_origin
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = request.url or ""
+        origin = self._origin(url)
+        if origin:
+            request.url = self.base_url + url[len(origin) :]
+            # The emulator is local: proxies from the environment must not catch it.
+            kwargs["proxies"] = {}
+        return super().send(request, **kwargs)
+
+    def _origin(self, url: str) -> str:
+        """The origin of ``url`` to replace by the emulator's, or "" to leave it."""
+        if self.every_origin:
+            parts = urlsplit(url)
+            return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
         for origin in GOOGLE_ORIGINS:
             if url == origin or url.startswith((origin + "/", origin + "?")):
-                request.url = self.base_url + url[len(origin) :]
-                # The emulator is local: proxies from the environment must not catch it.
-                kwargs["proxies"] = {}
-                break
-        return super().send(request, **kwargs)
+                return origin
+        return ""
 
 
 def redirect_session_to_emulator(session: requests.Session, host_port: str) -> None:
@@ -51,3 +64,21 @@ def redirect_session_to_emulator(session: requests.Session, host_port: str) -> N
         adapter = EmulatorRedirectAdapter(host_port)
         for origin in GOOGLE_ORIGINS:
             target.mount(origin, adapter)
+
+
+def session_hook(host_port: str) -> Callable[[requests.Session], None]:
+    """A hook for the site's Google backend (its ``session_hook``, or the SHEETS_SESSION_HOOK
+    setting) that sends every call of the sessions it makes to the emulator at ``host_port``.
+
+    Token requests go there too whatever the key's ``token_uri`` names, as SHEETS_EMULATOR_HOST
+    promises: any well-formed key works.
+    """
+
+    def redirect(session: requests.Session) -> None:
+        redirect_session_to_emulator(session, host_port)
+        token_session = getattr(session, "_auth_request_session", None)
+        if isinstance(token_session, requests.Session):
+            for prefix in ("http://", "https://"):
+                token_session.mount(prefix, EmulatorRedirectAdapter(host_port, every_origin=True))
+
+    return redirect

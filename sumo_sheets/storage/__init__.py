@@ -1,8 +1,14 @@
 """The storage contract: a spreadsheet of tabs, each a header row over rows of cell strings.
 
 Everything above this contract (parsing rows, rules, coverage) works on plain lists of
-strings, so it cannot tell which backend it runs on. Each backend is one module:
-``workbook`` (a local .xlsx file, the default) and ``gsheets`` (a shared Google Sheet).
+strings, so it cannot tell which backend it runs on; what it must know of a backend it asks
+through the capability attributes of ``Storage`` (never by the backend's name).
+
+The backends: ``workbook`` (a local .xlsx file, the default; with ``workbook_files``,
+``workbook_sheets`` and ``workbook_journal``) and ``gsheets`` (a shared Google Sheet; with
+``google_client`` and ``google_errors``). Shared by both: ``cells`` (a cell value as text),
+``rows`` (finding a row by ID), ``row_writes`` (checking a row write and putting back one
+that went astray) and ``tab_repair`` (what creating or repairing a tab writes).
 """
 
 from __future__ import annotations
@@ -49,7 +55,15 @@ class SheetMissing(StorageError):
 class Storage(Protocol):
     """A spreadsheet shaped store. Rows are lists of cell strings; row 1 is the header."""
 
+    # A short name for logs, /healthz and the CLI ("workbook", "google-sheets").
     backend_name: str
+    # The name a person knows the store by, to start a sentence: "Google Sheets is busy".
+    display_name: str
+    # True when update_row finds and writes its row in one step nobody can come between
+    # (False: a coordinator may move the row meanwhile, so a write is checked and settled).
+    atomic_row_updates: bool
+    # How long pages may reuse a read when SHEET_CACHE_SECONDS is blank (what a read costs).
+    default_cache_seconds: float
 
     def read_tabs(self, titles: Sequence[str]) -> dict[str, Grid]:
         """Read whole tabs in one go; a missing tab reads as an empty grid."""
@@ -80,15 +94,20 @@ class Storage(Protocol):
         ...
 
 
-def open_storage(config: Mapping[str, Any]) -> Storage:
-    """Choose the backend from config: a Google Sheet when SHEET_ID is set, else the workbook."""
+def open_storage(config: Mapping[str, Any], new_file_tabs: Sequence[TabSpec] = ()) -> Storage:
+    """Choose the backend from config: a Google Sheet when SHEET_ID is set, else the workbook.
+
+    ``new_file_tabs`` are the tabs a workbook made from nothing starts with (the caller knows
+    the sheet's format; storage does not).
+    """
     if config.get("SHEET_ID"):
         from .gsheets import GoogleSheetsStorage
 
         return GoogleSheetsStorage.from_config(config)
-    from ..sheet_format import TAB_SPECS
     from .workbook import WorkbookStorage
 
     # Made when the app starts if there is none (create_app), or by `flask sheet init`; a
     # workbook that disappears later is an error, never silently replaced by an empty one.
-    return WorkbookStorage(config["WORKBOOK"], new_file_tabs=TAB_SPECS, create_on_first_use=False)
+    return WorkbookStorage(
+        config["WORKBOOK"], new_file_tabs=new_file_tabs, create_on_first_use=False
+    )

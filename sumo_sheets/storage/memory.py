@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 
-from ..sheet_format import column_index, header_key
+from ..headers import column_index, header_key
 from . import Grid, StorageError, TabRepair, TabSpec
 from .rows import cells_to_change
 

@@ -1,11 +1,15 @@
-"""Finding a row by its ID and the cells to change in it: shared by every backend."""
+"""Finding a row by its ID and the cells to change in it, and reading cells of a grid:
+shared by every backend."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..sheet_format import column_index
+from ..headers import column_index
 from . import StorageError
+
+# (row, column, value), 1-based: one cell to write.
+Cell = tuple[int, int, str]
 
 
 def cells_to_change(
@@ -14,7 +18,7 @@ def cells_to_change(
     row_id: str,
     changes: Mapping[str, str],
     id_header: str,
-) -> list[tuple[int, int, str]] | None:
+) -> list[Cell] | None:
     """(row, column, value) triples, 1-based, for the row whose ID is ``row_id``; None if none.
 
     The first row with that ID wins; a blank ID never matches, so hand-typed rows are safe.
@@ -35,3 +39,13 @@ def cells_to_change(
                 cells.append((number, column + 1, value))
             return cells
     return None
+
+
+def cell(grid: Sequence[Sequence[str]], row: int, column: int) -> str:
+    """The cell at 1-based (row, column) of a trimmed grid; past its ends, blank."""
+    return at(grid[row - 1], column - 1) if 0 < row <= len(grid) else ""
+
+
+def at(row: Sequence[str], index: int) -> str:
+    """The 0-based ``index`` cell of a trimmed row; past its end, blank."""
+    return row[index] if 0 <= index < len(row) else ""

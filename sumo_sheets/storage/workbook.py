@@ -20,47 +20,52 @@ update is made again only where the row's cells still hold their previous values
 person changed them on purpose, and that wins). Rows deleted that are not in the journal stay
 deleted. Once no spreadsheet program's lock file is present, the saved file holds every effect
 and the journal is removed.
+
+This module is the backend itself; the file's saving and clean-up are in ``workbook_files``,
+reading and writing tabs in ``workbook_sheets``, the journal in ``workbook_journal``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import tempfile
 import threading
 import time as clock
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 from filelock import FileLock, Timeout
-from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
-from ..sheet_format import column_index, header_key
 from . import Grid, SheetMissing, StorageError, TabRepair, TabSpec
+from .cells import cell_text
 from .rows import cells_to_change
+from .workbook_files import (
+    office_lock_file,
+    save_atomically,
+    sweep_stale_temporaries,
+)
+from .workbook_journal import (
+    Entry,
+    append_entry,
+    read_journal,
+    reapply,
+    update_entry,
+    write_journal,
+)
+from .workbook_sheets import ensure_tab, find_sheet, grid, header, last_used_row, set_text
 
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_SECONDS = 30
-# The column whose value names a row, for finding journalled rows again.
-ID_HEADER = "ID"
-# A temporary file this old under the lock belongs to a writer that died mid-save.
-STALE_TEMPORARY_SECONDS = 60
-# Looking for such leftovers lists the folder, so do it at most this often.
+# Looking for temporary files left by a writer killed mid-save lists the folder, so do it at
+# most this often.
 SWEEP_EVERY_SECONDS = 60
-
-Entry = dict[str, Any]
 
 
 @dataclass
@@ -75,9 +80,10 @@ class WorkbookStorage:
     """Tabs of an .xlsx file, read and written with openpyxl."""
 
     backend_name = "workbook"
+    display_name = "The workbook"
     # update_row finds and writes its row under the file lock: it cannot land elsewhere.
     atomic_row_updates = True
-    display_name = "The workbook"
+    # A read is a stat of the file (and a reload only when it changed): cheap.
     default_cache_seconds = 0.0
 
     def __init__(
@@ -107,21 +113,21 @@ class WorkbookStorage:
         """Read whole tabs; a missing tab reads as an empty grid."""
         with self._thread_lock:
             book = self._fresh_book()
-            return {title: _grid(_sheet(book, title)) for title in titles}
+            return {title: grid(find_sheet(book, title)) for title in titles}
 
     def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> int | None:
         """Add rows below the last non-empty row of the tab, as text; return the first's row."""
         with self._writing() as write:
-            sheet = _sheet(write.book, title)
+            sheet = find_sheet(write.book, title)
             if sheet is None:
                 raise StorageError(f"The workbook has no {title} tab; run `flask sheet init`.")
-            header = _header(sheet)
-            next_row = _last_used_row(sheet) + 1
+            names = header(sheet)
+            next_row = last_used_row(sheet) + 1
             for offset, row in enumerate(rows):
                 for column, value in enumerate(row, start=1):
                     if value != "":
-                        _set_text(sheet.cell(next_row + offset, column), value)
-                write.entries.append(_append_entry(title, header, row))
+                        set_text(sheet.cell(next_row + offset, column), value)
+                write.entries.append(append_entry(title, names, row))
         return next_row
 
     def update_row(
@@ -129,50 +135,27 @@ class WorkbookStorage:
     ) -> bool:
         """Set cells (by header name) of the row whose ID matches, in the file as it is now."""
         with self._writing() as write:
-            sheet = _sheet(write.book, title)
-            cells = cells_to_change(_grid(sheet), title, row_id, changes, id_header)
+            sheet = find_sheet(write.book, title)
+            cells = cells_to_change(grid(sheet), title, row_id, changes, id_header)
             if cells is None:
                 return False
             previous = {
-                name: _text(sheet.cell(row, column).value)
+                name: cell_text(sheet.cell(row, column).value)
                 for name, (row, column, _) in zip(changes, cells, strict=True)
             }
             for row, column, value in cells:
-                _set_text(sheet.cell(row, column), value)
-            write.entries.append(
-                {
-                    "op": "update",
-                    "tab": title,
-                    "id_header": id_header,
-                    "id": row_id,
-                    "changes": dict(changes),
-                    "previous": previous,
-                    "at": _now(),
-                }
-            )
+                set_text(sheet.cell(row, column), value)
+            write.entries.append(update_entry(title, id_header, row_id, changes, previous))
             return True
 
     def ensure_tab(self, spec: TabSpec) -> TabRepair:
         """Create the tab, or add missing headers at the right end of its header row."""
         with self._writing() as write:
-            return _ensure_tab(write.book, spec)
+            return ensure_tab(write.book, spec)
 
     def office_lock_file(self) -> Path | None:
         """The lock file a spreadsheet program keeps beside the workbook while it has it open."""
-        name = self.path.name
-        candidates = (
-            f".~lock.{name}#",  # LibreOffice and OpenOffice
-            f"~${name}",  # Excel
-            # Word shortens long names this way and some Office versions do it for workbooks
-            # too; a false alarm only costs a journal line, a miss costs rows.
-            f"~${name[1:]}",
-            f"~${name[2:]}",
-        )
-        for candidate in candidates:
-            lock = self.path.with_name(candidate)
-            if lock.exists():
-                return lock
-        return None
+        return office_lock_file(self.path)
 
     # -- file handling -------------------------------------------------------------------
 
@@ -238,7 +221,7 @@ class WorkbookStorage:
         book = openpyxl.Workbook()
         book.remove(book.active)
         for spec in self._new_file_tabs:
-            _ensure_tab(book, spec)
+            ensure_tab(book, spec)
         if not book.sheetnames:
             book.create_sheet("Sheet1")
         self._save(book)
@@ -308,26 +291,9 @@ class WorkbookStorage:
             ) from error
 
     def _save(self, book: Workbook) -> None:
-        """Write a temporary file beside the workbook, sync it, then rename it over the old one."""
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        os.close(handle)
-        try:
-            book.save(temporary)
-            # openpyxl closes the file without syncing it; unsynced, a power cut after the
-            # rename could leave an empty workbook under the real name.
-            with open(temporary, "rb+") as written:
-                written.flush()
-                os.fsync(written.fileno())
-            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o644
-            os.chmod(temporary, mode)
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        """Save whole or not at all (``workbook_files.save_atomically``)."""
+        save_atomically(book, self.path)
         self._stamp = self._file_stamp()
-        _sync_folder(self.path.parent)  # so the rename itself survives a power cut
 
     def _sweep_stale_temporaries(self) -> None:
         """Delete temporary files left by a writer killed mid-save; called under the lock."""
@@ -335,43 +301,14 @@ class WorkbookStorage:
         if now < self._next_sweep:
             return
         self._next_sweep = now + SWEEP_EVERY_SECONDS
-        # Under the lock no writer of ours is saving, but the age check also spares a writer
-        # on a filesystem where the lock does not reach (a network share from another host).
-        cutoff = clock.time() - STALE_TEMPORARY_SECONDS
-        prefix, suffix = f".{self.path.name}.", ".tmp"
-        try:
-            with os.scandir(self.path.parent) as found:
-                leftovers = [
-                    entry.path
-                    for entry in found
-                    if entry.name.startswith(prefix) and entry.name.endswith(suffix)
-                ]
-            for leftover in leftovers:
-                if os.stat(leftover).st_mtime < cutoff:
-                    os.unlink(leftover)
-                    log.warning("removed %s, left by a writer stopped mid-save", leftover)
-        except OSError as error:
-            log.warning("could not clear old temporary files beside %s: %r", self.path, error)
+        sweep_stale_temporaries(self.path)
 
     # -- the journal of writes a spreadsheet program's copy could undo -------------------
 
     def _journal(self, entries: Sequence[Entry]) -> None:
         """Record writes durably before they are confirmed, while a program has the file open."""
-        data = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
-        payload = data.encode("utf-8")
         try:
-            created = not self.journal_path.exists()
-            with open(self.journal_path, "a+b") as journal:
-                size = journal.seek(0, os.SEEK_END)
-                if size:
-                    journal.seek(size - 1)
-                    if journal.read(1) != b"\n":
-                        payload = b"\n" + payload  # a writer killed mid-line left it unfinished
-                journal.write(payload)
-                journal.flush()
-                os.fsync(journal.fileno())
-            if created:
-                _sync_folder(self.path.parent)
+            write_journal(self.journal_path, entries)
         except OSError as error:
             raise StorageError(
                 "The change was saved, but the schedule is open in a spreadsheet program that "
@@ -386,30 +323,6 @@ class WorkbookStorage:
             len(entries),
         )
 
-    def _read_journal(self) -> list[Entry]:
-        try:
-            text = self.journal_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        except OSError as error:
-            raise StorageError(
-                "The schedule workbook cannot be read right now.",
-                detail=f"{self.journal_path}: {error!r}",
-                transient=True,
-            ) from error
-        entries = []
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                log.warning("skipped an unreadable line of %s: %r", self.journal_path, line)
-                continue
-            if isinstance(entry, dict):
-                entries.append(entry)
-        return entries
-
     def _settle_journal(self) -> None:
         """Re-apply journalled writes missing from the file; drop the journal once it is safe."""
         with self._file_lock_held():
@@ -417,7 +330,7 @@ class WorkbookStorage:
             if self._book is None or stamp != self._stamp:
                 self._book = self._load()
                 self._stamp = stamp
-            if _reapply(self._book, self._read_journal()):
+            if reapply(self._book, read_journal(self.journal_path)):
                 self._save_or_fail(self._book)
             if self.office_lock_file() is None:
                 # No program holds an old copy any more, and the file now holds every effect
@@ -425,240 +338,3 @@ class WorkbookStorage:
                 self.journal_path.unlink(missing_ok=True)
                 log.info("%s is closed in the spreadsheet program: journal cleared", self.path)
             self._reloaded = False
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename or a new file in the folder durable (POSIX; Windows cannot open a folder)."""
-    if os.name != "posix":
-        return
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-    except OSError as error:
-        # Some filesystems refuse to sync a folder; the rename has happened all the same.
-        log.debug("could not sync folder %s: %r", folder, error)
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _append_entry(title: str, header: Sequence[str], row: Sequence[str]) -> Entry:
-    id_column = column_index(header, ID_HEADER)
-    row_id = row[id_column] if id_column is not None and id_column < len(row) else ""
-    return {
-        "op": "append",
-        "tab": title,
-        "id": row_id,
-        "header": list(header),
-        "row": list(row),
-        "at": _now(),
-    }
-
-
-def _reapply(book: Workbook, entries: Sequence[Entry]) -> bool:
-    """Apply again, in order, the journalled writes whose effect the file lacks; True if any."""
-    changed = False
-    for entry in entries:
-        try:
-            if entry.get("op") == "append":
-                changed |= _reappend(book, entry)
-            elif entry.get("op") == "update":
-                changed |= _reupdate(book, entry)
-        except (KeyError, TypeError, ValueError, AttributeError, StorageError) as error:
-            log.warning("skipped a journal entry that cannot be applied: %r (%r)", entry, error)
-    return changed
-
-
-def _reappend(book: Workbook, entry: Entry) -> bool:
-    """Append a journalled row again if its ID is no longer in the tab."""
-    title, row_id = entry["tab"], entry["id"]
-    sheet = _sheet(book, title)
-    if sheet is None:
-        log.warning("could not re-add row %r: the %s tab is gone", entry["row"], title)
-        return False
-    grid = _grid(sheet)
-    header = grid[0] if grid else []
-    if _row_present(grid, entry):
-        return False
-    row_number = _last_used_row(sheet) + 1
-    for position, value in enumerate(entry["row"]):
-        if value == "":
-            continue
-        name = entry["header"][position] if position < len(entry["header"]) else ""
-        # By header name, as the person may have moved columns; a header they removed is
-        # put back at the right end, as ensure_tab would.
-        column = column_index(header, name) if name else position
-        if column is None:
-            header.append(name)
-            column = len(header) - 1
-            _set_text(sheet.cell(1, column + 1), name)
-        _set_text(sheet.cell(row_number, column + 1), value)
-    log.warning(
-        "re-added row %s to the %s tab: a spreadsheet program saved a copy without it",
-        row_id or entry["row"],
-        title,
-    )
-    return True
-
-
-def _row_present(grid: Grid, entry: Entry) -> bool:
-    row_id = str(entry["id"]).strip()
-    id_column = column_index(grid[0], ID_HEADER) if grid else None
-    if row_id and id_column is not None:
-        return any(id_column < len(row) and row[id_column].strip() == row_id for row in grid[1:])
-    # A row without an ID is known only by its values.
-    values = list(entry["row"])
-    while values and values[-1] == "":
-        values.pop()
-    return values in grid[1:]
-
-
-def _reupdate(book: Workbook, entry: Entry) -> bool:
-    """Make a journalled update again where the row's cells still hold their previous values."""
-    title, row_id, changes = entry["tab"], entry["id"], entry["changes"]
-    previous = entry["previous"]
-    sheet = _sheet(book, title)
-    if sheet is None:
-        log.warning("could not re-apply %r to row %s: the %s tab is gone", changes, row_id, title)
-        return False
-    cells = cells_to_change(_grid(sheet), title, row_id, changes, entry["id_header"])
-    if cells is None:
-        log.warning("did not re-apply %r to row %s of %s: the row is gone", changes, row_id, title)
-        return False
-    current = {
-        name: _text(sheet.cell(row, column).value)
-        for name, (row, column, _) in zip(changes, cells, strict=True)
-    }
-    if current == changes:
-        return False
-    if any(current[name] not in (previous.get(name), changes[name]) for name in changes):
-        log.warning(
-            "did not re-apply %r to row %s of %s: someone has since set %r",
-            changes,
-            row_id,
-            title,
-            current,
-        )
-        return False
-    for row, column, value in cells:
-        _set_text(sheet.cell(row, column), value)
-    log.warning(
-        "re-applied %r to row %s of the %s tab: a spreadsheet program saved a copy without it",
-        changes,
-        row_id,
-        title,
-    )
-    return True
-
-
-def _header(sheet: Worksheet) -> list[str]:
-    """The tab's header row as text, trailing blanks trimmed."""
-    first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-    header = [_text(value) for value in first]
-    while header and header[-1] == "":
-        header.pop()
-    return header
-
-
-def _sheet(book: Workbook, title: str) -> Worksheet | None:
-    """Find a tab by title, whatever its case and spacing."""
-    key = header_key(title)
-    for sheet in book.worksheets:
-        if header_key(sheet.title) == key:
-            return sheet
-    return None
-
-
-def _text(value: object) -> str:
-    """A cell as the text a person sees, whatever type a spreadsheet program gave it."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d" if value.time() == time(0) else "%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _grid(sheet: Worksheet | None) -> Grid:
-    """All rows as strings, trailing empty cells and rows trimmed, as Google returns them."""
-    if sheet is None:
-        return []
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        row = [_text(v) for v in values]
-        while row and row[-1] == "":
-            row.pop()
-        rows.append(row)
-    while rows and not rows[-1]:
-        rows.pop()
-    return rows
-
-
-def _last_used_row(sheet: Worksheet) -> int:
-    """The last row holding any value (formatting alone does not count)."""
-    for row in range(sheet.max_row, 0, -1):
-        if any(cell.value not in (None, "") for cell in sheet[row]):
-            return row
-    return 0
-
-
-def _set_text(cell, value: str) -> None:
-    """Store a value as text, so '=1+1' or '+44 …' is never run as a formula."""
-    cell.value = value
-    cell.data_type = "s"
-
-
-def _ensure_tab(book: Workbook, spec: TabSpec) -> TabRepair:
-    repair = TabRepair(spec.title)
-    sheet = _sheet(book, spec.title)
-    if sheet is None:
-        sheet = book.create_sheet(spec.title)
-        repair.created = True
-    header = _grid(sheet)[:1]
-    header_row = header[0] if header else []
-    if not header_row:
-        for column, title in enumerate(spec.headers, start=1):
-            _set_text(sheet.cell(1, column), title)
-        if _last_used_row(sheet) <= 1:
-            for row_number, row in enumerate(spec.seed_rows, start=2):
-                for column, value in enumerate(row, start=1):
-                    _set_text(sheet.cell(row_number, column), value)
-        repair.added_headers = [] if repair.created else list(spec.headers)
-    else:
-        for title in spec.headers:
-            if column_index(header_row, title) is None:
-                header_row.append(title)
-                _set_text(sheet.cell(1, len(header_row)), title)
-                repair.added_headers.append(title)
-    if repair.changed:
-        sheet.freeze_panes = "A2"
-        _add_dropdowns(sheet, spec)
-    return repair
-
-
-def _add_dropdowns(sheet: Worksheet, spec: TabSpec) -> None:
-    header_row = _grid(sheet)[0]
-    for header, allowed in spec.choices.items():
-        column = column_index(header_row, header)
-        if column is None:
-            continue
-        letter = get_column_letter(column + 1)
-        validation = DataValidation(
-            type="list",
-            formula1='"' + ",".join(allowed) + '"',
-            allow_blank=True,
-            showErrorMessage=False,  # a warning-free hint: coordinators may type other spellings
-        )
-        validation.add(f"{letter}2:{letter}10000")
-        sheet.add_data_validation(validation)
