@@ -49,3 +49,48 @@ def cell(grid: Sequence[Sequence[str]], row: int, column: int) -> str:
 def at(row: Sequence[str], index: int) -> str:
     """The 0-based ``index`` cell of a trimmed row; past its end, blank."""
     return row[index] if 0 <= index < len(row) else ""
+
+
+def cells_to_replace(
+    grid: Sequence[Sequence[str]],
+    expected: Sequence[str],
+    replacement: Sequence[str],
+    near: int | None = None,
+) -> list[Cell] | None:
+    """The cells that turn the row holding exactly ``expected`` (cell by cell, the one at
+    row ``near`` first) into ``replacement``; [] when a row holds ``replacement`` already,
+    None when no row holds either. Cells past the end of either row are blank."""
+    number = find_row(grid, expected, near)
+    if number is None:
+        return None if find_row(grid, replacement, near) is None else []
+    current = grid[number - 1]
+    width = max(len(current), len(replacement))
+    return [
+        (number, index + 1, at(replacement, index))
+        for index in range(width)
+        if at(current, index) != at(replacement, index)
+    ]
+
+
+def find_row(
+    grid: Sequence[Sequence[str]], cells: Sequence[str], near: int | None = None
+) -> int | None:
+    """The 1-based number of a row (never the header) holding exactly ``cells``, position by
+    position: row ``near`` if it does, else the first that does; None when none does."""
+    wanted = _trim(cells)
+    if not wanted:
+        return None
+    if near is not None and 1 < near <= len(grid) and _trim(grid[near - 1]) == wanted:
+        return near
+    return next(
+        (n for n, row in enumerate(grid[1:], start=2) if _trim(row) == wanted),
+        None,
+    )
+
+
+def _trim(row: Sequence[str]) -> list[str]:
+    """A row without its trailing blank cells."""
+    cells = list(row)
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
