@@ -11,6 +11,7 @@ every cell of the Signups tab afterwards.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -191,7 +192,9 @@ class GoogleSheet(Sheet):
         return _trim(values)
 
     def write(self, grid: Grid) -> None:
-        self.spreadsheet.worksheet(fmt.SIGNUPS).update(grid, "A1", raw=True)
+        worksheet = self.spreadsheet.worksheet(fmt.SIGNUPS)
+        worksheet.clear()
+        worksheet.update(grid, "A1", raw=True)
 
     def edit(self, change: Edit) -> None:
         change.on_google(self.spreadsheet, self.spreadsheet.worksheet(fmt.SIGNUPS).id)
@@ -248,10 +251,10 @@ def backend(request, tmp_path):
     return storage, sheet, config, None  # the backend's default cache (5 s)
 
 
-def _site(backend, cache_on: bool):
+def _site(backend, cache_on: bool, wrapper=None):
     storage, sheet, config, cache = backend
     sheet.write([HEADER, BEA, CY])
-    wrapped = EditAfterAppend(storage, sheet)
+    wrapped = (wrapper or EditAfterAppend)(storage, sheet)
     app = create_app(
         {
             **config,
@@ -307,3 +310,102 @@ def test_a_signup_lands_under_the_headers_as_they_are(backend, edit, when, cache
     else:
         expected = edit.on_grid([*before, _ann_row(before[0], signup_id)])
     assert sheet.rows() == _trim(expected)
+
+
+# -- status changes find their row and column by header in a fresh read --------------------
+
+STATUS_FIRST = Edit("status-moved-first", lambda g: _move(g, 8, 0), _google_move(8, 0))
+
+
+@pytest.mark.parametrize("cache_on", [True, False], ids=["cache-on", "cache-off"])
+def test_cancelling_after_the_status_column_moved_changes_only_the_status(backend, cache_on):
+    client, sheet, _ = _site(backend, cache_on)
+    response = _post(client)
+    assert response.status_code == 303, _told(response)
+    signup_id = response.headers["Location"].rsplit("/", 1)[1]
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="https?://[^"/]+(/my/[^"]+)"', done)[1]
+    assert client.get(link).status_code == 200  # the volunteer's page, read (and cached)
+    sheet.edit(STATUS_FIRST)
+    expected = sheet.rows()
+
+    response = client.post(f"{link}/cancel/{signup_id}")
+
+    assert response.status_code == 303
+    assert "cancelled" in page_text(client.get(response.headers["Location"])).lower()
+    ann = next(n for n, row in enumerate(expected) if row[1] == signup_id)
+    expected[ann][0] = "cancelled"
+    assert sheet.rows() == expected
+
+
+class RivalFirst(EditAfterAppend):
+    """A rival's row lands just before ours; then the coordinator's edit, right after ours."""
+
+    rival: list[str] = []
+
+    def append_rows(self, title, rows):
+        if self.rival:
+            self.inner.append_rows(title, [self.rival])
+        return super().append_rows(title, rows)
+
+
+RAE = ["RAE00003", "Rae", "", "rae@example.org", "Anchor", "2026-11-30"]
+RAE += ["14:00", "16:00", "confirmed", "2026-11-25 10:00", "", "", ""]
+
+
+@pytest.mark.parametrize("cache_on", [True, False], ids=["cache-on", "cache-off"])
+def test_a_row_that_lost_its_race_is_withdrawn_under_the_moved_status_column(backend, cache_on):
+    client, sheet, racing = _site(backend, cache_on, RivalFirst)
+    racing.rival, racing.pending = RAE, STATUS_FIRST
+    before = sheet.rows()
+
+    response = client.post(
+        "/signup",
+        data={**FORM, "role": "anchor", "request_id": REQUEST_ID, "time_zone": ZONE},
+    )
+
+    assert response.status_code == 409, _told(response)
+    assert "just before you" in page_text(response)
+    mine = next(row for row in sheet.rows() if row[1 + 1] == "Ann Example")  # after the move
+    ann = {**ANN, "ID": mine[1], "Role": "Anchor", "End (UTC)": "16:00", "Status": "cancelled"}
+    values = {name.lower(): value for name, value in ann.items()}
+    expected = STATUS_FIRST.on_grid(
+        [*before, RAE, [values.get(name.lower(), "") for name in before[0]]]
+    )
+    assert sheet.rows() == _trim(expected)
+
+
+# -- replace_row: the row is found by what was written, on every backend -------------------
+
+OLD_LAYOUT_ROW = ["id-z", "Zoe", "confirmed"]  # written under ID, Name, Status
+REPLACEMENT = ["id-z", "confirmed", "Zoe"]  # the same row under ID, Status, Name
+
+
+def test_replace_row_rewrites_the_row_written_and_no_other(backend):
+    storage, sheet, _, _ = backend
+    sheet.write([["ID", "Status", "Name"], ["id-c", "confirmed", "Cleo"], OLD_LAYOUT_ROW])
+    assert storage.replace_row(fmt.SIGNUPS, OLD_LAYOUT_ROW, REPLACEMENT, near=3)
+    assert sheet.rows() == [["ID", "Status", "Name"], ["id-c", "confirmed", "Cleo"], REPLACEMENT]
+    # Done already (a lost reply, or a column move that carried it): nothing more to do.
+    assert storage.replace_row(fmt.SIGNUPS, OLD_LAYOUT_ROW, REPLACEMENT, near=3)
+    # Neither there (a coordinator changed or deleted it): nothing is written.
+    assert not storage.replace_row(fmt.SIGNUPS, ["id-q", "Q"], ["id-q", "", "Q"], near=3)
+    assert sheet.rows() == [["ID", "Status", "Name"], ["id-c", "confirmed", "Cleo"], REPLACEMENT]
+
+
+def test_replace_row_on_google_puts_back_a_row_a_sort_moved_under_the_write(
+    emulator, site_account, google_sheet
+):
+    from .test_google_faults import RacingStorage, make_storage, sort_by_name
+
+    tab = google_sheet.add_worksheet(fmt.SIGNUPS, rows=30, cols=6)
+    rows = [["ID", "Status", "Name"], ["id-c", "confirmed", "Cleo"], ["id-a", "confirmed", "Abe"]]
+    tab.update([*rows, OLD_LAYOUT_ROW], "A1")
+    racing = make_storage(emulator, site_account, google_sheet, cls=RacingStorage)
+    # Sorted by Name, descending, just before the write: Abe's row is where ours was.
+    racing.races = [lambda: sort_by_name(google_sheet, tab, descending=True)]
+
+    assert racing.replace_row(fmt.SIGNUPS, OLD_LAYOUT_ROW, REPLACEMENT, near=4)
+
+    assert tab.get_all_values() == [rows[0], REPLACEMENT, rows[1], rows[2]]
+    assert racing.writes == 2
