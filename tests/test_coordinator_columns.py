@@ -409,3 +409,21 @@ def test_replace_row_on_google_puts_back_a_row_a_sort_moved_under_the_write(
 
     assert tab.get_all_values() == [rows[0], REPLACEMENT, rows[1], rows[2]]
     assert racing.writes == 2
+
+
+def test_a_row_laid_out_under_old_headers_is_found_after_more_columns_moved(backend):
+    # The form was opened before Name was moved (so the row goes in one column off), and
+    # another column moves right after the append: the misplaced row no longer holds what
+    # was written, position by position, but it is still the site's (found by reliability.py).
+    client, sheet, storage = _site(backend, cache_on=True)
+    assert client.get("/signup").status_code == 200
+    sheet.edit(EDITS[3])  # Name moved to the end
+    storage.pending = EDITS[0]  # the third column (Contact now) moved to the end
+    before = sheet.rows()
+
+    response = _post(client)
+
+    assert response.status_code == 303, _told(response)
+    signup_id = response.headers["Location"].rsplit("/", 1)[1]
+    edited = EDITS[0].on_grid(before)
+    assert sheet.rows() == _trim([*edited, _ann_row(edited[0], signup_id)])

@@ -72,7 +72,7 @@ class MemoryStorage:
         """Overwrite the row holding exactly ``expected`` with ``row``, position by position."""
         with self._lock:
             tab = self._tabs.get(self._title(title), [])
-            cells = cells_to_replace(_trimmed(tab), expected, row, near)
+            cells = cells_to_replace(_trimmed(tab), expected, row, near, id_header)
             if cells is None:
                 return False
             for number, column, value in cells:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from ..headers import column_index
+from . import StorageError
 from .rows import Cell, at, cell, cells_to_change, cells_to_replace
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,16 @@ log = logging.getLogger(__name__)
 Grid = Sequence[Sequence[str]]
 # How often a write is made again after a coordinator moved the row under it.
 UPDATE_ROUNDS = 3
+
+
+def kept_moving(title: str, detail: str) -> StorageError:
+    """The error when a row moved under every write (a coordinator may be sorting the tab)."""
+    return StorageError(
+        f"The {title} tab kept changing while a row was being written (a coordinator may be "
+        "sorting it); please try again.",
+        detail=detail,
+        transient=True,
+    )
 
 
 class PendingWrite:
@@ -150,7 +161,9 @@ def replace_row(
     """
     grid = read()
     for _ in range(rounds):
-        cells = cells_to_replace(grid, rewrite.expected, rewrite.replacement, rewrite.near)
+        cells = cells_to_replace(
+            grid, rewrite.expected, rewrite.replacement, rewrite.near, rewrite.id_header
+        )
         if cells is None:
             return False
         if not cells:

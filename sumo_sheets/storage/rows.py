@@ -3,6 +3,7 @@ shared by every backend."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from ..headers import column_index
@@ -56,13 +57,21 @@ def cells_to_replace(
     expected: Sequence[str],
     replacement: Sequence[str],
     near: int | None = None,
+    id_header: str = "ID",
 ) -> list[Cell] | None:
-    """The cells that turn the row holding exactly ``expected`` (cell by cell, the one at
-    row ``near`` first) into ``replacement``; [] when a row holds ``replacement`` already,
-    None when no row holds either. Cells past the end of either row are blank."""
-    number = find_row(grid, expected, near)
+    """The cells that turn the site's row into ``replacement``; [] when it holds that
+    already, None when it cannot be found.
+
+    The row is the one holding exactly ``expected`` (the one at row ``near`` first), else
+    the one row holding the replacement's ID (under ``id_header`` of the grid's header)
+    anywhere, with nothing but values of ``expected`` and ``replacement``: columns moved
+    again since the write carried its cells along. Cells past either row's end are blank.
+    """
+    if find_row(grid, replacement, near) is not None:
+        return []
+    number = find_row(grid, expected, near) or _own_row(grid, expected, replacement, id_header)
     if number is None:
-        return None if find_row(grid, replacement, near) is None else []
+        return None
     current = grid[number - 1]
     width = max(len(current), len(replacement))
     return [
@@ -70,6 +79,26 @@ def cells_to_replace(
         for index in range(width)
         if at(current, index) != at(replacement, index)
     ]
+
+
+def _own_row(
+    grid: Sequence[Sequence[str]],
+    expected: Sequence[str],
+    replacement: Sequence[str],
+    id_header: str,
+) -> int | None:
+    """The one row holding the replacement's ID and only values the site wrote."""
+    id_column = column_index(grid[0] if grid else [], id_header)
+    row_id = at(replacement, id_column).strip() if id_column is not None else ""
+    if not row_id:
+        return None
+    ours = Counter(v for v in expected if v) | Counter(v for v in replacement if v)
+    found = [
+        n
+        for n, row in enumerate(grid[1:], start=2)
+        if any(v.strip() == row_id for v in row) and not Counter(v for v in row if v) - ours
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def find_row(

@@ -160,7 +160,7 @@ class WorkbookStorage:
         """Overwrite the row holding exactly ``expected`` with ``row``, in the file as it is now."""
         with self._writing() as write:
             sheet = find_sheet(write.book, title)
-            cells = cells_to_replace(grid(sheet), expected, row, near)
+            cells = cells_to_replace(grid(sheet), expected, row, near, id_header)
             if sheet is None or cells is None:
                 return False
             for number, column, value in cells:
