@@ -60,6 +60,7 @@ class Scenario:
     latency_ms: int = 0
     fault_share: float = 0.0  # of Sheets calls answered 429/503 or applied with the reply lost
     coordinator: bool = False  # a coordinator sorts, inserts and deletes rows meanwhile
+    columns: bool = False  # a coordinator moves, inserts and deletes columns meanwhile
     double_click_share: float = 0.25
     seed: int = 1
 
@@ -88,6 +89,8 @@ class Figures:
     faults_injected: int = 0
     api_calls: int = 0
     coordinator_edits: int = 0
+    rows_relaid: int = 0  # rows the site rewrote under headers that changed as it wrote
+    misplaced: int = 0  # rows left under the wrong headers (the sheet cannot read them)
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
@@ -100,6 +103,7 @@ class Figures:
             or self.over_capacity
             or self.double_booked
             or self.refused_but_counted
+            or self.misplaced
         )
 
 
@@ -462,6 +466,44 @@ class Coordinator(threading.Thread):
                 self.errors.append(str(error))
 
 
+class ColumnCoordinator(Coordinator):
+    """A coordinator restructuring the Signups columns while volunteers sign up: moving
+    any column (the site's too), inserting a column of their own, deleting one of theirs."""
+
+    def run(self) -> None:
+        from gspread.exceptions import APIError
+
+        tab, spreadsheet = self.tab, self.backend.spreadsheet
+        while not self.stopped.wait(self.rng.uniform(0.2, 0.4)):
+            try:
+                header = tab.row_values(1)
+                span = {"sheetId": tab.id, "dimension": "COLUMNS"}
+                own = [i for i, name in enumerate(header) if name not in fmt.SIGNUP_HEADERS]
+                action = self.rng.choice(("move", "insert", "delete_own" if own else "move"))
+                if action == "move":
+                    source = self.rng.randrange(len(header))
+                    move = {
+                        "source": {**span, "startIndex": source, "endIndex": source + 1},
+                        "destinationIndex": self.rng.randrange(len(header) + 1),
+                    }
+                    request = {"moveDimension": move}
+                elif action == "insert":
+                    at = self.rng.randrange(len(header) + 1)
+                    span = {**span, "startIndex": at, "endIndex": at + 1}
+                    spreadsheet.batch_update({"requests": [{"insertDimension": {"range": span}}]})
+                    tab.update_cell(1, at + 1, f"Coordinator notes {self.edits}")
+                    self.edits += 1
+                    continue
+                else:
+                    at = self.rng.choice(own)
+                    span = {**span, "startIndex": at, "endIndex": at + 1}
+                    request = {"deleteDimension": {"range": span}}
+                spreadsheet.batch_update({"requests": [request]})
+                self.edits += 1
+            except (APIError, requests.RequestException) as error:  # faults hit us too
+                self.errors.append(str(error))
+
+
 # -- one run ----------------------------------------------------------------------------------
 
 
@@ -491,6 +533,8 @@ def run(scenario: Scenario, folder: Path) -> Figures:
                     helpers.append(FaultInjector(backend, scenario.fault_share, rng))
                 if scenario.coordinator:
                     helpers.append(Coordinator(backend, random.Random(scenario.seed + 1)))
+                if scenario.columns:
+                    helpers.append(ColumnCoordinator(backend, random.Random(scenario.seed + 2)))
             for helper in helpers:
                 helper.start()
             began = time.monotonic()
@@ -516,13 +560,20 @@ def run(scenario: Scenario, folder: Path) -> Figures:
                 "signup write: attempt"
             )
             figures.writes_put_back = server_log.count("changed under the write")
+            figures.rows_relaid = server_log.count("rewriting the row under the headers")
         for helper in helpers:
             if isinstance(helper, FaultInjector):
                 figures.faults_injected = helper.injected
-            if isinstance(helper, Coordinator):
+            if isinstance(helper, Coordinator):  # a ColumnCoordinator too
                 figures.coordinator_edits = helper.edits
         data = services.read_sheet(backend.storage)
         count(figures, answers, data.signups, data.settings)
+        # Nobody types rows here: a Signups row the site cannot read is under the wrong headers.
+        misplaced = [
+            p for p in data.problems if p.tab == fmt.SIGNUPS and "does not count" not in p.message
+        ]
+        figures.misplaced = len(misplaced)
+        figures.problems += [f"row {p.row}: {p.message}" for p in misplaced]
     finally:
         backend.close()
     return figures
@@ -611,6 +662,13 @@ SCENARIOS = (
         # wrong "cancelled"); they are staged deterministically in test_signup_races.py.
         double_click_share=0.0,
     ),
+    Scenario(
+        "Google, default 5 s read cache + a coordinator moving, inserting and deleting columns",
+        "google",
+        volunteers=40,
+        latency_ms=50,
+        columns=True,
+    ),
     # Not run by the tests (they take the first scenario matching their words): all at once.
     Scenario(
         "everything at once: 4 processes, 80 volunteers, 200 ms a call, 20% faults, coordinator",
@@ -643,6 +701,8 @@ COLUMNS = (
     ("faults_injected", "faults injected"),
     ("api_calls", "Sheets API calls"),
     ("coordinator_edits", "coordinator edits"),
+    ("rows_relaid", "rows put under changed headers"),
+    ("misplaced", "rows left under wrong headers"),
     ("seconds", "seconds"),
 )
 

@@ -267,11 +267,13 @@ class Sheet:
 
     def move(self, dimension: str, start: int, end: int, destination: int) -> None:
         """Move rows or columns [start, end) to before `destination` (pre-move coordinates)."""
+        # A line stored shorter than the destination is padded to it, so the block lands there.
+        reach = max(end, destination)
         if destination > start:
             destination -= end - start
 
         def moved(items: list[Any], filler: Any) -> list[Any]:
-            padded = items + [filler() for _ in range(max(0, end - len(items)))]
+            padded = items + [filler() for _ in range(max(0, reach - len(items)))]
             block = padded[start:end]
             rest = padded[:start] + padded[end:]
             return rest[:destination] + block + rest[destination:]

@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from tenacity import RetryCallState
 
 from .. import sheet_format as fmt
+from ..model import Signup
 from ..retry import RetryPolicy
 from ..storage import StorageError
 from .reader import SheetReader
 from .reading import SheetData
 
 log = logging.getLogger(__name__)
+
+# How often a row is put under changed headers before the read after it is decided on.
+LAYOUT_ROUNDS = 3
 
 
 class SignupNotSaved(StorageError):
@@ -44,13 +48,71 @@ class _Tries:
 
 
 def append_once(
+    reader: SheetReader, row: list[str], signup: Signup, retry: RetryPolicy
+) -> tuple[SheetData, int | None]:
+    """Append the signup's row so that it lands exactly once, under the headers as they are
+    then; return a fresh read holding it, and the row number the append reported (None when
+    it landed but its reply was lost).
+
+    Every try after a failed one is logged, with why the last one failed. ``row`` was laid
+    out under the header row the site read last; if the read after the append shows other
+    headers, the row is put under them before anything is decided (``_under_current_headers``).
+    """
+    data, landed_at = _append(reader, row, signup.id, retry)
+    return _under_current_headers(reader, data, row, signup, landed_at), landed_at
+
+
+def _under_current_headers(
+    reader: SheetReader, data: SheetData, row: list[str], signup: Signup, landed_at: int | None
+) -> SheetData:
+    """The read to decide on, with the site's row under the headers that ``data`` shows.
+
+    A coordinator who moved, inserted or deleted a column since the row was laid out (from a
+    cached copy, or just before the append) would leave it under the wrong headers. The
+    row is found by what was written, position by position (at the row the append reported
+    first), and every cell of it rewritten under the headers as they are now: the cells the
+    misplaced write put in other columns go back to blank. Nothing is spent when the layout
+    is the same (a column moved after the append carried the row's cells with it).
+    """
+    written = row
+    for _ in range(LAYOUT_ROUNDS):
+        placed = fmt.signup_row(data.signup_header, signup)
+        if not data.signup_header or _trimmed(placed) == _trimmed(written):
+            return data
+        log.warning(
+            "signup %s: the Signups columns changed since its row was laid out; "
+            "rewriting the row under the headers as they are now",
+            signup.id,
+        )
+        try:
+            reader.storage.replace_row(
+                fmt.SIGNUPS, written, placed, near=landed_at, id_header=fmt.ID
+            )
+            data = reader.fresh()
+        except StorageError as error:
+            raise SignupUncertain(
+                "The sheet's columns were being changed as your signup was saved, and the "
+                "sheet stopped answering before it could be checked. Please check the schedule "
+                "in a minute; sending this form again is safe.",
+                detail=error.detail,
+                transient=True,
+            ) from error
+        written = placed
+    return data
+
+
+def _trimmed(row: list[str]) -> list[str]:
+    """A row without its trailing blank cells."""
+    cells = list(row)
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
+
+
+def _append(
     reader: SheetReader, row: list[str], signup_id: str, retry: RetryPolicy
 ) -> tuple[SheetData, int | None]:
-    """Append the row so that it lands exactly once; return a fresh read holding it, and
-    the row number the append reported (None when it landed but its reply was lost).
-
-    Every try after a failed one is logged, with why the last one failed.
-    """
+    """``append_once`` without the look at the layout."""
     tries = _Tries(signup_id)
     try:
         for attempt in retry.retrying(before_sleep=_retry_logger(signup_id)):

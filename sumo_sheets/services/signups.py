@@ -91,7 +91,7 @@ def _sign_up(
     there_before = [row_key(s) for s in data.signups]
     row = fmt.signup_row(_signup_header(reader, data), signup)
     try:
-        after, landed_at = append_once(reader, row, signup.id, retry)
+        after, landed_at = append_once(reader, row, signup, retry)
         return confirm_in_sheet_order(
             reader, after, signup.id, request, there_before, landed_at, now
         )

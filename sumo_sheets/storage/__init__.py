@@ -89,6 +89,25 @@ class Storage(Protocol):
         """
         ...
 
+    def replace_row(
+        self,
+        title: str,
+        expected: Sequence[str],
+        row: Sequence[str],
+        *,
+        near: int | None = None,
+        id_header: str = "ID",
+    ) -> bool:
+        """Overwrite, cell by cell and by position, the row holding exactly ``expected`` (the
+        one at row ``near`` first) with ``row``: blank where ``row`` is blank or ends.
+
+        True when a row then holds ``row`` (it may have already); False when no row holds
+        either. For a row the site wrote under a column layout that changed meanwhile: the
+        row is found by what was written, not by header. ``row`` has the row's ID under
+        ``id_header``, by which a backend without conditional writes checks where it wrote.
+        """
+        ...
+
     def ensure_tab(self, spec: TabSpec) -> TabRepair:
         """Create the tab or add missing headers at its right end; existing rows are untouched."""
         ...

@@ -51,7 +51,7 @@ from .google_client import (
     sheet_key,
 )
 from .google_errors import StaleTab, explained, give_up, log_retry
-from .row_writes import UPDATE_ROUNDS, RowWrite, write_row
+from .row_writes import UPDATE_ROUNDS, RowReplace, RowWrite, kept_moving, replace_row, write_row
 from .rows import Cell
 from .tab_repair import plan_tab
 
@@ -188,12 +188,21 @@ class GoogleSheetsStorage:
             ),
         )
         if outcome is None:
-            raise StorageError(
-                f"The {title} tab kept changing while a row was being updated (a coordinator "
-                "may be sorting it); please try again.",
-                detail=f"row {row_id!r} moved under {UPDATE_ROUNDS} writes",
-                transient=True,
-            )
+            raise kept_moving(title, f"row {row_id!r} moved under {UPDATE_ROUNDS} writes")
+        return outcome
+
+    def replace_row(
+        self, title: str, expected: Sequence[str], row: Sequence[str], **where: Any
+    ) -> bool:
+        """The contract's, checked and put back if a sort moved a row under it (``row_writes``)."""
+        tab = self._require_tab(title)
+        rewrite = RowReplace(title, expected, row, where.get("near"), where.get("id_header", "ID"))
+        read = lambda: self.read_tabs([title])[title]  # noqa: E731
+        send = lambda cells: self._write_cells(tab, cells)  # noqa: E731
+        put = lambda cells: self._put_cells(tab, cells)  # noqa: E731
+        outcome = self._retry("replace_row", lambda: replace_row(rewrite, read, send, put))
+        if outcome is None:
+            raise kept_moving(title, f"row {expected!r} moved under {UPDATE_ROUNDS} writes")
         return outcome
 
     def ensure_tab(self, spec: TabSpec) -> TabRepair:

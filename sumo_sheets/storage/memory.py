@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from ..headers import column_index, header_key
 from . import Grid, StorageError, TabRepair, TabSpec
-from .rows import cells_to_change
+from .rows import cells_to_change, cells_to_replace
 
 
 class MemoryStorage:
@@ -56,6 +56,27 @@ class MemoryStorage:
                 return False
             for row, column, value in cells:
                 line = tab[row - 1]
+                line.extend([""] * (column - len(line)))
+                line[column - 1] = str(value)
+            return True
+
+    def replace_row(
+        self,
+        title: str,
+        expected: Sequence[str],
+        row: Sequence[str],
+        *,
+        near: int | None = None,
+        id_header: str = "ID",
+    ) -> bool:
+        """Overwrite the row holding exactly ``expected`` with ``row``, position by position."""
+        with self._lock:
+            tab = self._tabs.get(self._title(title), [])
+            cells = cells_to_replace(_trimmed(tab), expected, row, near, id_header)
+            if cells is None:
+                return False
+            for number, column, value in cells:
+                line = tab[number - 1]
                 line.extend([""] * (column - len(line)))
                 line[column - 1] = str(value)
             return True

@@ -14,13 +14,24 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from ..headers import column_index
-from .rows import Cell, at, cell, cells_to_change
+from . import StorageError
+from .rows import Cell, at, cell, cells_to_change, cells_to_replace
 
 log = logging.getLogger(__name__)
 
 Grid = Sequence[Sequence[str]]
 # How often a write is made again after a coordinator moved the row under it.
 UPDATE_ROUNDS = 3
+
+
+def kept_moving(title: str, detail: str) -> StorageError:
+    """The error when a row moved under every write (a coordinator may be sorting the tab)."""
+    return StorageError(
+        f"The {title} tab kept changing while a row was being written (a coordinator may be "
+        "sorting it); please try again.",
+        detail=detail,
+        transient=True,
+    )
 
 
 class PendingWrite:
@@ -105,6 +116,70 @@ def write_row(
         write.pending = PendingWrite(grid, cells)
         send(cells)
         write.pending.sent = True
+
+
+class RowReplace:
+    """One replace_row call: a row as it lies in the tab, what it should hold, and its ID."""
+
+    def __init__(
+        self,
+        title: str,
+        expected: Sequence[str],
+        replacement: Sequence[str],
+        near: int | None,
+        id_header: str,
+    ):
+        self.title = title
+        self.expected = list(expected)
+        self.replacement = list(replacement)
+        self.near = near
+        self.id_header = id_header
+
+    def holds_it(self, grid: Grid, row: int) -> bool:
+        """True when the row at ``row`` is the one rewritten: its ID is there, under the ID
+        header, as the replacement has it under the same header."""
+        id_column = column_index(grid[0] if grid else [], self.id_header)
+        if id_column is None:
+            return False
+        row_id = at(self.replacement, id_column).strip()
+        return bool(row_id) and cell(grid, row, id_column + 1).strip() == row_id
+
+
+def replace_row(
+    rewrite: RowReplace,
+    read: Callable[[], Grid],
+    send: Callable[[list[Cell]], None],
+    put: Callable[[list[Cell]], None],
+    rounds: int = UPDATE_ROUNDS,
+) -> bool | None:
+    """Find the row holding ``rewrite.expected``, write every cell of ``replacement`` over
+    it (``send``), and check that the row written is the one meant.
+
+    True when the row holds the replacement, False when no row holds either, None when the
+    row kept moving ``rounds`` times. A write that a sort sent into another row is put back
+    (``put``), each cell as that row had it, as ``write_row`` does.
+    """
+    grid = read()
+    for _ in range(rounds):
+        cells = cells_to_replace(
+            grid, rewrite.expected, rewrite.replacement, rewrite.near, rewrite.id_header
+        )
+        if cells is None:
+            return False
+        if not cells:
+            return True
+        send(cells)
+        after = read()
+        if rewrite.holds_it(after, cells[0][0]):
+            return True
+        astray = RowWrite(rewrite.title, "", {}, rewrite.id_header)
+        astray.pending = PendingWrite(grid, cells)
+        restore = cells_to_restore(astray, after)
+        if restore:
+            put(restore)
+            after = read()
+        grid = after
+    return None
 
 
 def cells_to_restore(write: RowWrite, grid: Grid) -> list[Cell]:

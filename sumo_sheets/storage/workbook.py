@@ -44,7 +44,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from . import Grid, SheetMissing, StorageError, TabRepair, TabSpec
 from .cells import cell_text
-from .rows import cells_to_change
+from .rows import cells_to_change, cells_to_replace
 from .workbook_files import (
     office_lock_file,
     save_atomically,
@@ -146,6 +146,28 @@ class WorkbookStorage:
             for row, column, value in cells:
                 set_text(sheet.cell(row, column), value)
             write.entries.append(update_entry(title, id_header, row_id, changes, previous))
+            return True
+
+    def replace_row(
+        self,
+        title: str,
+        expected: Sequence[str],
+        row: Sequence[str],
+        *,
+        near: int | None = None,
+        id_header: str = "ID",
+    ) -> bool:
+        """Overwrite the row holding exactly ``expected`` with ``row``, in the file as it is now."""
+        with self._writing() as write:
+            sheet = find_sheet(write.book, title)
+            cells = cells_to_replace(grid(sheet), expected, row, near, id_header)
+            if sheet is None or cells is None:
+                return False
+            for number, column, value in cells:
+                if value:
+                    set_text(sheet.cell(number, column), value)
+                else:
+                    sheet.cell(number, column).value = None
             return True
 
     def ensure_tab(self, spec: TabSpec) -> TabRepair:

@@ -197,6 +197,17 @@ def test_columns_insert_delete_move_and_append(spreadsheet, ws, control):
     assert control.tab(spreadsheet.id, "Sheet1")["columnCount"] == 30
 
 
+def test_a_column_moves_past_the_end_of_rows_shorter_than_the_destination(spreadsheet, ws):
+    # The second row has nothing past B: its moved cell still lands in column D, as in Sheets.
+    ws.update([["a", "b", "c", "d"], ["1", "2"]], "A1")
+    move = {
+        "source": {"sheetId": ws.id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
+        "destinationIndex": 4,
+    }
+    spreadsheet.batch_update({"requests": [{"moveDimension": move}]})
+    assert ws.get_all_values() == [["b", "c", "d", "a"], ["2", "", "", "1"]]
+
+
 def test_move_rows(spreadsheet, ws):
     ws.update([["1"], ["2"], ["3"], ["4"]], "A1")
     spreadsheet.batch_update(
