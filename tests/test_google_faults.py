@@ -17,8 +17,8 @@ import requests
 from sumo_sheets.emulator.client import redirect_session_to_emulator, session_hook
 from sumo_sheets.sheet_format import TAB_SPECS
 from sumo_sheets.storage import StorageError
-from sumo_sheets.storage.gsheets import GoogleSheetsStorage
 from sumo_sheets.storage.google_tabs import TabIndex
+from sumo_sheets.storage.gsheets import GoogleSheetsStorage
 
 HEADER = ["ID", "Name", "Status", "Notes"]
 ROWS = [

@@ -102,6 +102,9 @@ def _prefill(form: SignupForm) -> None:
         form.start.data = format_utc_start(start)
 
 
+_NOT_SAVED = {"POST": " Your signup was not saved."}
+
+
 def _sheet_for_form() -> tuple[services.SheetData | None, str | None]:
     """The copy of the sheet to draw the form from, and why signups cannot be saved now."""
     try:
@@ -111,6 +114,10 @@ def _sheet_for_form() -> tuple[services.SheetData | None, str | None]:
     except StorageError as error:
         problem = f"{error.message} Your signup was not saved; please try again in a minute."
         return reader().last_good(), problem
+    if data.tab_notices and not data.stale_since:
+        # No Signups tab (or no Schedule): say what is wrong and how to fix it; the form keeps
+        # what the volunteer typed, and nothing is written.
+        return data, " ".join(data.tab_notices) + _NOT_SAVED.get(request.method, "")
     if not data.stale_since:
         return data, None
     if request.method == "POST":
