@@ -151,8 +151,18 @@ def _submit(form: SignupForm, data: services.SheetData | None, zone: ZoneInfo):
         getattr(form, refusal.field).errors.append(timezones.describe(refusal, zone))
     except StorageError as error:
         log.error("signup not completed: %s %s", error.message, error.detail)
-        return _Trouble(problem=error.message)
+        return _Trouble(problem=_tab_gone_meanwhile() or error.message)
     return _Trouble()
+
+
+def _tab_gone_meanwhile() -> str | None:
+    """When a signup failed because a coordinator deleted the Signups tab as it was saved,
+    say that (and how to fix it) rather than "try again"; one read, on this error path only."""
+    try:
+        notices = reader().fresh().tab_notices
+    except StorageError:
+        return None
+    return " ".join(notices) + _NOT_SAVED["POST"] if notices else None
 
 
 def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):
