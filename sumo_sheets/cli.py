@@ -52,8 +52,11 @@ def check_command() -> None:
     """List every row the site skips and why; exit code 1 if there is any."""
     try:
         problems = services.check_sheet(_storage())
+        notes = services.tab_notes(_storage())
     except StorageError as error:
         raise click.ClickException(error.message) from error
+    for note in notes:
+        click.echo(note)
     for problem in problems:
         click.echo(str(problem))
     if problems:

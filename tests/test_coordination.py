@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import openpyxl
+
 from sumo_sheets import sheet_format as fmt
 
 from . import support
@@ -103,7 +105,9 @@ def test_a_finding_with_a_script_link_or_a_future_time_is_refused_with_input_kep
     assert findings_rows(workbook_path) == []
 
 
-def test_an_older_sheet_without_a_findings_tab_gets_one_on_the_first_finding(app, workbook_path):
+def test_an_older_sheet_without_a_findings_tab_refuses_a_finding_until_sheet_init(
+    app, workbook_path
+):
     build_workbook(
         workbook_path,
         {
@@ -114,6 +118,13 @@ def test_an_older_sheet_without_a_findings_tab_gets_one_on_the_first_finding(app
     )
     client = app.test_client()
     assert "No findings in the last 30 days" in text(client.get("/findings"))
+    refused = client.post("/findings", data=FINDING)
+    assert refused.status_code == 503
+    assert "The sheet has no Findings tab" in text(refused)
+    assert "sheet init" in text(refused)
+    assert FINDING["seen"] in refused.get_data(as_text=True)  # what they typed is kept
+    assert openpyxl.load_workbook(workbook_path).sheetnames == ["Signups", "Schedule", "Settings"]
+    assert app.test_cli_runner().invoke(args=["sheet", "init"]).exit_code == 0
     assert client.post("/findings", data=FINDING).status_code == 303
     assert read_workbook(workbook_path, fmt.FINDINGS)[0] == list(fmt.FINDING_HEADERS)
 

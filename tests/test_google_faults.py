@@ -17,6 +17,7 @@ import requests
 from sumo_sheets.emulator.client import redirect_session_to_emulator, session_hook
 from sumo_sheets.sheet_format import TAB_SPECS
 from sumo_sheets.storage import StorageError
+from sumo_sheets.storage.google_tabs import TabIndex
 from sumo_sheets.storage.gsheets import GoogleSheetsStorage
 
 HEADER = ["ID", "Name", "Status", "Notes"]
@@ -244,7 +245,7 @@ def test_an_append_that_cannot_get_a_token_is_transient_and_did_not_land(site_ac
     storage = GoogleSheetsStorage(
         "any-key", [site_account[1]], session_hook=session_hook(closed_port()), **FAST
     )
-    storage._tabs = {"signups": {"title": "Signups", "sheetId": 1}}
+    storage._index = TabIndex([{"properties": {"title": "Signups", "sheetId": 1}}])
     storage._tabs_fetched_at = time.monotonic()
     with pytest.raises(StorageError, match="cannot be reached") as raised:
         storage.append_rows("Signups", [["id-e", "Eve", "confirmed", ""]])

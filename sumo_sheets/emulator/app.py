@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from . import batch, drive, spreadsheets, values
+from . import batch, drive, metadata, spreadsheets, values
 from .auth import Caller, OAuthError, TokenStore
 from .errors import ApiError, bad_request, not_found, permission_denied
 from .fields import apply_fields, parse_fields
@@ -102,6 +102,14 @@ def _spreadsheets_get(call: Call) -> dict[str, Any]:
     return spreadsheets.spreadsheet_resource(
         spreadsheet, include_grid_data=include, ranges=call.params.getlist("ranges")
     )
+
+
+def _developer_metadata_get(call: Call) -> dict[str, Any]:
+    spreadsheet = call.emulator.spreadsheet_for(call.caller, call.path["sid"], write=False)
+    found = metadata.find(spreadsheet, int(call.path["mid"]))
+    if found is None:
+        raise ApiError(404, f"No developer metadata with ID: {call.path['mid']}")
+    return found
 
 
 def _spreadsheets_create(call: Call) -> dict[str, Any]:
@@ -200,6 +208,14 @@ SHEETS = "/v4/spreadsheets"
 ROUTES = [
     _route("GET", rf"{SHEETS}/{_ID}", "spreadsheets.get", "sheets", False, _spreadsheets_get),
     _route("POST", SHEETS, "spreadsheets.create", "sheets", True, _spreadsheets_create),
+    _route(
+        "GET",
+        rf"{SHEETS}/{_ID}/developerMetadata/(?P<mid>[0-9]+)",
+        "spreadsheets.developerMetadata.get",
+        "sheets",
+        False,
+        _developer_metadata_get,
+    ),
     _route(
         "POST",
         rf"{SHEETS}/{_ID}:batchUpdate",

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import cells as cellmod
+from . import metadata
 from .errors import ApiError, bad_request
 from .state import COLUMNS, ROWS, GridBox, Sheet, Spreadsheet, State
 
@@ -54,9 +55,7 @@ UNSUPPORTED_KINDS = frozenset(
         "deleteProtectedRange",
         "addChart",
         "updateChartSpec",
-        "createDeveloperMetadata",
         "updateDeveloperMetadata",
-        "deleteDeveloperMetadata",
         "randomizeRange",
         "addDimensionGroup",
         "deleteDimensionGroup",
@@ -274,6 +273,9 @@ def _duplicate_sheet(ctx: _Context, request: Mapping[str, Any]) -> dict[str, Any
     source = ctx.sheet(request.get("sourceSheetId"))
     spreadsheet = ctx.spreadsheet
     copy = source.clone()
+    # Google does not document whether a duplicate keeps the tab's developer metadata; the
+    # emulator drops it (metadataIds are unique in a spreadsheet). See docs/emulator.md.
+    copy.developer_metadata = []
     if request.get("newSheetId") is not None:
         copy.sheet_id = int(request["newSheetId"])
         if spreadsheet.sheet_by_id(copy.sheet_id) is not None:
@@ -519,6 +521,8 @@ HANDLERS: dict[str, Callable[[_Context, Mapping[str, Any]], dict[str, Any]]] = {
     "updateCells": _update_cells,
     "mergeCells": _merge_cells,
     "unmergeCells": _unmerge_cells,
+    "createDeveloperMetadata": metadata.create,
+    "deleteDeveloperMetadata": metadata.delete,
     **dict.fromkeys(IGNORED_KINDS, _ignored),
 }
 

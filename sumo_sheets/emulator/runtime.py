@@ -14,7 +14,12 @@ from .errors import ApiError
 
 TOKEN_METHOD = "oauth2.token"
 READ_METHODS = frozenset(
-    {"spreadsheets.get", "spreadsheets.values.get", "spreadsheets.values.batchGet"}
+    {
+        "spreadsheets.get",
+        "spreadsheets.developerMetadata.get",
+        "spreadsheets.values.get",
+        "spreadsheets.values.batchGet",
+    }
 )
 WRITE_METHODS = frozenset(
     {

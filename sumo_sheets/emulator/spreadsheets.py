@@ -7,6 +7,7 @@ from typing import Any
 
 from . import cells as cellmod
 from .errors import bad_request
+from .metadata import sheet_metadata
 from .ranges import parse_range
 from .state import Sheet, Spreadsheet, State
 
@@ -68,6 +69,8 @@ def spreadsheet_resource(
         if include_grid_data:
             boxes = wanted.get(sheet.title) or [(0, 0, sheet.row_count, sheet.column_count)]
             entry["data"] = [_grid_data(sheet, *box) for box in boxes]
+        if sheet.developer_metadata:
+            entry["developerMetadata"] = sheet_metadata(sheet)
         if sheet.merges:
             entry["merges"] = [m.to_grid_range(sheet.sheet_id) for m in sheet.merges]
         sheets.append(entry)

@@ -178,6 +178,9 @@ class Sheet:
     cells: list[list[Cell]] = field(default_factory=list)
     validations: list[Validation] = field(default_factory=list)
     merges: list[GridBox] = field(default_factory=list)
+    # Developer metadata at this tab's location: {metadataId, metadataKey, metadataValue,
+    # visibility} each; it follows the tab through renames and goes when the tab is deleted.
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)
 
     # -- cells ---------------------------------------------------------------------------
 
@@ -331,6 +334,7 @@ class Sheet:
             "cells": [[cellmod.to_json(v) for v in line] for line in self.cells],
             "validations": [{"box": v.box.to_json(), "rule": v.rule} for v in self.validations],
             "merges": [m.to_json() for m in self.merges],
+            "developerMetadata": self.developer_metadata,
         }
 
     @classmethod
@@ -350,6 +354,7 @@ class Sheet:
                 for v in data.get("validations", [])
             ],
             merges=[GridBox.from_json(m) for m in data.get("merges", [])],
+            developer_metadata=data.get("developerMetadata", []),
         )
 
     def clone(self) -> Sheet:
@@ -361,6 +366,7 @@ class Sheet:
             cells=[line[:] for line in self.cells],
             validations=[Validation(replace(v.box), v.rule) for v in self.validations],
             merges=[replace(m) for m in self.merges],
+            developer_metadata=[dict(m) for m in self.developer_metadata],
         )
 
 

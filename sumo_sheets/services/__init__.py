@@ -11,7 +11,7 @@ Flask or gspread. The modules:
   logged) and ``confirming`` (keeping a row in sheet order, replaying a resent form).
 - ``cancellations``: a volunteer's cancel and its cut-off (``can_cancel``), withdrawals.
 - ``findings``: the Findings tab and its time window (``FINDINGS_DAYS``).
-- ``sheet_admin``: ``init_sheet``, ``check_sheet``, ``fill_demo``.
+- ``sheet_admin``: ``init_sheet``, ``check_sheet``, ``tab_notes``, ``fill_demo``.
 - ``settling``, ``ledger``, ``request_locks``: settling rows left unconfirmed, and copies
   of one form taking turns.
 - ``ids``: signup IDs and request keys.
@@ -60,7 +60,7 @@ from .reader import MAX_READ_BACKOFF, SheetReader
 from .reading import SheetData, parse_sheet, read_sheet
 from .request_locks import RequestLocks
 from .settling import SETTLE_GRACE, Settler
-from .sheet_admin import DEMO_NAMES, check_sheet, fill_demo, init_sheet
+from .sheet_admin import DEMO_NAMES, check_sheet, fill_demo, init_sheet, tab_notes
 from .signups import WeekOutcome, sign_up, sign_up_weekly, weekly_starts
 
 __all__ = [
@@ -98,6 +98,7 @@ __all__ = [
     "help_needed",
     "hours_by_week",
     "init_sheet",
+    "tab_notes",
     "log_finding",
     "nearest_open_start",
     "new_signup_id",

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from .. import sheet_format as fmt
-from ..storage import Storage
+from ..storage import Storage, TabMissing
 from .ids import new_request_key, new_signup_id
 
 log = logging.getLogger(__name__)
@@ -39,13 +39,15 @@ def recent_findings(
 
 
 def log_finding(storage: Storage, finding: fmt.Finding) -> fmt.Finding:
-    """Append a finding to the Findings tab (made if missing); a resent form adds nothing."""
+    """Append a finding to the Findings tab; a resent form adds nothing.
+
+    Only `sheet init` makes tabs and headers: with no Findings tab (or no header row) the
+    finding is refused (TabMissing, with the fix); columns a coordinator deleted are left out.
+    """
     grid = storage.read_tabs([fmt.FINDINGS])[fmt.FINDINGS]
     header = list(grid[0]) if grid else []
-    if fmt.missing_headers(header, fmt.FINDING_HEADERS):
-        storage.ensure_tab(fmt.TAB_SPECS[-1])
-        grid = storage.read_tabs([fmt.FINDINGS])[fmt.FINDINGS]
-        header = list(grid[0])
+    if not header:
+        raise TabMissing(fmt.FINDINGS)
     existing, _ = fmt.parse_findings(grid)
     if finding.request_id:
         earlier = next((f for f in existing if f.request_id == finding.request_id), None)

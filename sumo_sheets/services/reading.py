@@ -24,7 +24,22 @@ from ..model import (
     week_start,
 )
 from ..sheet_format import Problem
-from ..storage import Grid, Storage
+from ..storage import Grid, Storage, StorageError, TabMissing, tab_missing_message
+
+# The Signups columns a signup cannot be kept without: who, which role, when, and the ID and
+# Status the site confirms it by. Without one of them signups are refused (never a header
+# added behind a coordinator's back); the other columns (notes, request ID, time zone, signed
+# up at) may be deleted, and new rows are written without them.
+ESSENTIAL_SIGNUP_COLUMNS = (
+    fmt.ID,
+    fmt.NAME,
+    fmt.CONTACT,
+    fmt.ROLE,
+    fmt.DATE,
+    fmt.START_UTC,
+    fmt.END_UTC,
+    fmt.STATUS,
+)
 
 
 @dataclass
@@ -38,6 +53,9 @@ class SheetData:
     problems: list[Problem] = field(default_factory=list)
     # Set when this is the last good copy, shown because the sheet cannot be read now.
     stale_since: datetime | None = None
+    # The site's tabs the sheet lacks (or that have no header row): only `sheet init` makes
+    # them, so pages say so (``tab_notices``) and signups are refused while Signups is gone.
+    missing_tabs: list[str] = field(default_factory=list)
     _by_start: tuple[list[datetime], list[Signup], timedelta] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -57,6 +75,29 @@ class SheetData:
         last = bisect.bisect_left(starts, end)
         return [s for s in ordered[first:last] if s.overlaps(start, end)]
 
+    def require_signups_tab(self) -> None:
+        """Raise TabMissing when there is no Signups tab to write to, or a StorageError when
+        it lacks a column a signup cannot be kept without (nothing is written)."""
+        if fmt.SIGNUPS in self.missing_tabs:
+            raise TabMissing(fmt.SIGNUPS)
+        absent = fmt.missing_headers(self.signup_header, ESSENTIAL_SIGNUP_COLUMNS)
+        if absent:
+            raise StorageError(_columns_missing_message(absent), detail=f"no {absent} column")
+
+    @property
+    def tab_notices(self) -> list[str]:
+        """What pages say about missing tabs: what is wrong, what it means, how to fix it."""
+        notices = []
+        if fmt.SIGNUPS in self.missing_tabs:
+            notices.append(tab_missing_message(fmt.SIGNUPS) + " Signups are paused until then.")
+        elif absent := fmt.missing_headers(self.signup_header, ESSENTIAL_SIGNUP_COLUMNS):
+            notices.append(_columns_missing_message(absent))
+        if fmt.SCHEDULE in self.missing_tabs:
+            notices.append(
+                tab_missing_message(fmt.SCHEDULE) + " Until then no hours are staffed or open."
+            )
+        return notices
+
     def blocks_for(self, monday: date) -> list[Block]:
         """The schedule placed on the week that starts on ``monday`` (in the sheet's zone)."""
         return blocks_for_week(self.schedule, monday, self.settings.time_zone)
@@ -69,6 +110,15 @@ class SheetData:
             for offset in (-7, 0, 7)
             for block in self.blocks_for(monday + timedelta(days=offset))
         ]
+
+
+def _columns_missing_message(absent: Sequence[str]) -> str:
+    names = ", ".join(f"'{name}'" for name in absent)
+    return (
+        f"The Signups tab has no {names} column, so signups are paused. A coordinator can "
+        f"put the column back (anywhere in the header row) or run `flask --app app sheet "
+        f"init`, which adds missing columns at the right end."
+    )
 
 
 def read_sheet(storage: Storage) -> SheetData:
@@ -89,6 +139,7 @@ def parse_sheet(grids: Mapping[str, Grid]) -> SheetData:
         signups=signups,
         signup_header=list(signup_grid[0]) if signup_grid else [],
         problems=schedule_problems + settings_problems + signup_problems + over_problems,
+        missing_tabs=[title for title in fmt.TAB_TITLES if not grids.get(title)],
     )
 
 

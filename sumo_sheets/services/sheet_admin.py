@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from .. import sheet_format as fmt
 from ..model import HOURLY_ROLES, Block, Role, Signup, SignupRefused, SignupRequest
 from ..sheet_format import Problem
-from ..storage import Storage, TabRepair
+from ..storage import Storage, TabRepair, tab_missing_message
 from .queries import blocks_starting
 from .reader import SheetReader
 from .reading import read_sheet
@@ -18,8 +18,46 @@ from .signups import sign_up
 
 
 def check_sheet(storage: Storage) -> list[Problem]:
-    """Every row the site skips, and every setting it ignores, with the reason."""
-    return read_sheet(storage).problems
+    """Every row the site skips, and every setting it ignores, with the reason; a missing
+    Signups, Schedule or Findings tab first (``tab_notes`` has what is only worth knowing)."""
+    places = storage.locate_tabs([spec.title for spec in fmt.TAB_SPECS])
+    missing = [
+        Problem(title, 0, tab_missing_message(title) + " " + _WITHOUT[title])
+        for title, place in places.items()
+        if place.found_as is None and title != fmt.SETTINGS
+    ]
+    gone = {title for title, place in places.items() if place.found_as is None}
+    problems = [p for p in read_sheet(storage).problems if not (p.row == 0 and p.tab in gone)]
+    return missing + problems
+
+
+# What the site does without each tab.
+_WITHOUT = {
+    fmt.SIGNUPS: "Until then signups are refused.",
+    fmt.SCHEDULE: "Until then no hours are staffed or open.",
+    fmt.FINDINGS: "Until then findings cannot be logged.",
+}
+
+
+def tab_notes(storage: Storage) -> list[str]:
+    """What coordinators should know about the tabs without it being wrong: a tab the site
+    follows under a new name, a copy of a tab (which the site ignores), Settings missing."""
+    notes = []
+    for title, place in storage.locate_tabs([spec.title for spec in fmt.TAB_SPECS]).items():
+        if place.renamed:
+            notes.append(f"The {title} tab is now called '{place.found_as}'; the site follows it.")
+        for copy in place.copies:
+            notes.append(
+                f"Warning: the tab '{copy}' looks like a copy of the {title} tab; the site "
+                f"ignores it and uses '{place.found_as or title}'. Delete or rename the copy "
+                "if it is not needed, so nobody edits the wrong one."
+            )
+        if place.found_as is None and title == fmt.SETTINGS:
+            notes.append(
+                "The sheet has no Settings tab, so the defaults apply. Run "
+                "`flask --app app sheet init` to add it with the defaults written out."
+            )
+    return notes
 
 
 def init_sheet(storage: Storage) -> list[TabRepair]:

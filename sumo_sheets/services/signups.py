@@ -103,13 +103,11 @@ def _sign_up(
 
 
 def _signup_header(reader: SheetReader, data: SheetData) -> list[str]:
-    """The Signups tab's header row, with any of the site's columns that were missing put back."""
-    header = data.signup_header
-    if fmt.missing_headers(header, fmt.SIGNUP_HEADERS):
-        # A coordinator removed one of our columns (or the tab): put it back before writing.
-        reader.storage.ensure_tab(fmt.TAB_SPECS[0])
-        header = reader.storage.read_tabs([fmt.SIGNUPS])[fmt.SIGNUPS][0]
-    return header
+    """The Signups tab's header row; refused (StorageError) when the tab or a column a signup
+    cannot be kept without is gone (``SheetData.require_signups_tab``)."""
+    # Only `sheet init` makes tabs and headers: with no Signups tab the signup is refused.
+    data.require_signups_tab()
+    return data.signup_header
 
 
 def _new_signup(

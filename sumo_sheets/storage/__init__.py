@@ -14,8 +14,10 @@ that went astray) and ``tab_repair`` (what creating or repairing a tab writes).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..headers import header_key
 from ..tabs import TabRepair, TabSpec  # plain data, re-exported here (see tabs.py)
 
 Grid = list[list[str]]
@@ -52,6 +54,40 @@ class SheetMissing(StorageError):
     """
 
 
+class TabMissing(StorageError):
+    """A tab the site needs is not in the sheet: deleted, or renamed past recognition.
+
+    Nothing was written. Only `sheet init` makes tabs, so the message says how to fix it.
+    """
+
+    def __init__(self, title: str, *, detail: str = "") -> None:
+        super().__init__(tab_missing_message(title), detail=detail or f"no {title} tab")
+        self.title = title
+
+
+def tab_missing_message(title: str) -> str:
+    """What to tell people when the ``title`` tab is gone, and how to fix it."""
+    return (
+        f"The sheet has no {title} tab (it was deleted, or renamed and then changed past "
+        f"recognition). A coordinator can put it back (undo the deletion, or rename the tab "
+        f"back to {title}) or run `flask --app app sheet init` to make a new, empty one."
+    )
+
+
+@dataclass
+class TabPlace:
+    """Where the site found one of its tabs: under which title, and what looks like a copy."""
+
+    title: str  # the site's name for the tab ("Signups")
+    found_as: str | None  # the tab's title in the sheet now; None when it is missing
+    copies: list[str] = field(default_factory=list)  # tabs that look like copies of it
+
+    @property
+    def renamed(self) -> bool:
+        """True when the site follows the tab under another name."""
+        return self.found_as is not None and header_key(self.found_as) != header_key(self.title)
+
+
 class Storage(Protocol):
     """A spreadsheet shaped store. Rows are lists of cell strings; row 1 is the header."""
 
@@ -66,13 +102,22 @@ class Storage(Protocol):
     default_cache_seconds: float
 
     def read_tabs(self, titles: Sequence[str]) -> dict[str, Grid]:
-        """Read whole tabs in one go; a missing tab reads as an empty grid."""
+        """Read whole tabs in one go; a missing tab reads as an empty grid.
+
+        Tabs are found by identity, not only by title: a tab a coordinator renamed is
+        followed (``locate_tabs``), and a copy of a tab is never taken for it.
+        """
+        ...
+
+    def locate_tabs(self, titles: Sequence[str]) -> dict[str, TabPlace]:
+        """Where each tab is now: its title in the sheet (None if missing), and its copies."""
         ...
 
     def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> int | None:
         """Add rows after the last row of the tab, as text, never overwriting a row.
 
         Returns the sheet row number (1-based) where the first row landed, or None.
+        A missing tab raises TabMissing (nothing is written, no tab is made).
 
         Tried once, never retried here (an append is not idempotent): on failure the
         StorageError says whether it is transient and whether the rows may have landed.
@@ -109,7 +154,10 @@ class Storage(Protocol):
         ...
 
     def ensure_tab(self, spec: TabSpec) -> TabRepair:
-        """Create the tab or add missing headers at its right end; existing rows are untouched."""
+        """Create the tab or add missing headers at its right end; existing rows are untouched.
+
+        Only `sheet init` calls this: no page or form makes a tab or a header.
+        """
         ...
 
 

@@ -10,8 +10,9 @@ refused connection or a connect timeout mean it never arrived.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import gspread
 import requests
@@ -20,6 +21,8 @@ from google.auth.exceptions import RefreshError, TransportError
 from tenacity import RetryCallState
 
 from . import StorageError
+
+T = TypeVar("T")
 
 # Logged under the backend's name, where people look for it.
 log = logging.getLogger("sumo_sheets.storage.gsheets")
@@ -185,3 +188,21 @@ def give_up(name: str, state: RetryCallState):
     )
     error.detail = f"{error.detail} (after {state.attempt_number} attempts in {elapsed:.1f} s)"
     raise error
+
+
+def checked_first(existing: Callable[[], T | None], send: Callable[[], T]) -> Callable[[], T]:
+    """A try of a request that is not idempotent: after a try that may have been applied,
+    ``existing`` looks for its effect first, and the request is sent again only if absent."""
+    maybe_applied = False
+
+    def attempt() -> T:
+        nonlocal maybe_applied
+        if maybe_applied and (found := existing()) is not None:
+            return found
+        try:
+            return send()
+        except StorageError as error:
+            maybe_applied = maybe_applied or error.maybe_applied
+            raise
+
+    return attempt

@@ -5,15 +5,14 @@ missing), one batchGet for all tabs a page needs, one append per signup, and app
 (text stays text) with INSERT_ROWS anchored at A1 (so an append never overwrites a row a
 coordinator typed below the table).
 
-Calls that fail for a passing reason (429, 500, 502, 503, 504, timeouts, dropped connections)
-are tried again with exponential backoff and full jitter, bounded in tries and in time: reads,
-and writes that are safe to repeat. An append is tried once; its error says whether it may
-have landed, so the caller can read back before sending it again.
+Calls that fail for a passing reason (429, 5xx, timeouts, dropped connections) are tried
+again with full-jitter backoff, bounded in tries and time: reads, and writes safe to repeat.
+An append is tried once; its error says whether it may have landed, so the caller can read
+back before sending it again.
 
-Reaching Google (key file, client) is in ``google_client``, its errors in ``google_errors``;
-checking a row write and putting back one that went astray is storage-neutral
-(``row_writes``), and so is what repairing a tab writes (``tab_repair``). Only these three
-``google_*``/``gsheets`` modules import gspread.
+Reaching Google is in ``google_client``, its errors in ``google_errors``, finding tabs in
+``google_tabs``; row writes (``row_writes``) and tab repairs (``tab_repair``) are
+storage-neutral. Only the ``google_*``/``gsheets`` modules import gspread.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from typing import Any, TypeVar
 import gspread
 from gspread.utils import rowcol_to_a1
 
-from ..headers import header_key
 from ..retry import (
     ATTEMPTS,
     BUDGET_SECONDS,
@@ -36,7 +34,7 @@ from ..retry import (
     RetryPolicy,
     setting,
 )
-from . import Grid, StorageError, TabRepair, TabSpec
+from . import Grid, TabMissing, TabPlace, TabRepair, TabSpec
 from .cells import cell_text
 from .google_client import (
     NEW_TAB_SIZE,
@@ -50,23 +48,19 @@ from .google_client import (
     make_client,
     sheet_key,
 )
-from .google_errors import StaleTab, explained, give_up, log_retry
+from .google_errors import StaleTab, checked_first, explained, give_up, log_retry
+from .google_tabs import METADATA_FIELDS, TabIndex, tag_request
 from .row_writes import UPDATE_ROUNDS, RowReplace, RowWrite, kept_moving, replace_row, write_row
 from .rows import Cell
 from .tab_repair import plan_tab
 
-__all__ = [
-    "SCOPES",
-    "GoogleSheetsStorage",
-    "load_service_account_info",
-    "make_client",
-    "sheet_key",
-]
+__all__ = ["SCOPES", "GoogleSheetsStorage", "load_service_account_info", "make_client", "sheet_key"]
 
 # A tab a coordinator just added or renamed is noticed after at most this long.
 METADATA_REFRESH_SECONDS = 60
 
 T = TypeVar("T")
+BY_ROWS = {"majorDimension": "ROWS"}
 
 
 class GoogleSheetsStorage:
@@ -107,7 +101,8 @@ class GoogleSheetsStorage:
         # Set while a retry loop runs on this thread, so that calls inside it are tried once
         # and the loop's bounds hold for the whole operation.
         self._local = threading.local()
-        self._tabs: dict[str, dict[str, Any]] = {}  # header_key(title) -> sheet properties
+        self._index = TabIndex()  # the tabs as the last spreadsheets.get saw them
+        self._remembered: dict[str, int] = {}  # the site's tab title -> the sheetId found
         self._tabs_fetched_at = float("-inf")
 
     @classmethod
@@ -154,15 +149,28 @@ class GoogleSheetsStorage:
         Tried exactly once: sent twice, an append adds the rows twice. Its error says
         whether it is transient and whether it may have landed (see ``google_errors``).
         """
-        tab = self._require_tab(title)
-        reply = self._call(
-            self._http().values_append,
-            self.key,
-            f"{a1_tab(tab['title'])}!A1",
-            params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-            body={"values": [list(row) for row in rows]},
-        )
+        for attempt in (1, 2):
+            tab = self._require_tab(title)
+            try:
+                reply = self._call(
+                    self._http().values_append,
+                    self.key,
+                    f"{a1_tab(tab['title'])}!A1",
+                    params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                    body={"values": [list(row) for row in rows]},
+                )
+                break
+            except StaleTab:
+                # Refused, not applied: the tab was renamed or deleted; follow it, send again.
+                if attempt == 2:
+                    raise
+                self._refresh_tabs()
         return first_row(reply.get("updates", {}).get("updatedRange", ""))
+
+    def locate_tabs(self, titles: Sequence[str]) -> dict[str, TabPlace]:
+        """Where each tab is now, from fresh metadata (one spreadsheets.get)."""
+        self._refresh_tabs()
+        return {title: self._index.place(title, self._remembered.get(title)) for title in titles}
 
     def update_row(
         self, title: str, row_id: str, changes: Mapping[str, str], *, id_header: str = "ID"
@@ -212,7 +220,8 @@ class GoogleSheetsStorage:
         created = tab is None
         if tab is None:
             tab = self._add_tab(spec)
-            self._tabs[header_key(spec.title)] = tab
+            self._refresh_tabs()
+        self._tag(spec.title, tab["sheetId"])
         plan = plan_tab(spec, self.read_tabs([spec.title])[spec.title], created)
         if plan.block:
             self._write_block(tab, 1, plan.column, plan.block)
@@ -236,32 +245,48 @@ class GoogleSheetsStorage:
             return self._client.http_client
 
     def _batch_get(self, ranges: list[str]) -> dict[str, Any]:
-        return self._retry(
-            "spreadsheets.values.batchGet",
-            lambda: self._call(
-                self._http().values_batch_get,
-                self.key,
-                ranges,
-                params={"majorDimension": "ROWS"},
-            ),
-        )
+        def get() -> dict[str, Any]:
+            http = self._http()  # inside the retry: making the client can fail for a while
+            return self._call(http.values_batch_get, self.key, ranges, params=BY_ROWS)
+
+        return self._retry("spreadsheets.values.batchGet", get)
 
     def _tab(self, title: str) -> dict[str, Any] | None:
-        """A tab's properties from the metadata cache, refetched if the tab is not known."""
-        key = header_key(title)
-        if key not in self._tabs and (
-            time.monotonic() - self._tabs_fetched_at > METADATA_REFRESH_SECONDS
-        ):
+        """A tab's properties from the metadata cache, refetched if the tab is not known.
+
+        Found by identity (``google_tabs``); the sheetId is remembered to follow renames.
+        """
+        tab = self._index.find(title, self._remembered.get(title))
+        if tab is None and time.monotonic() - self._tabs_fetched_at > METADATA_REFRESH_SECONDS:
             self._refresh_tabs()
-        return self._tabs.get(key)
+            tab = self._index.find(title, self._remembered.get(title))
+        if tab is not None:
+            self._remembered[title] = tab["sheetId"]
+        return tab
 
     def _require_tab(self, title: str) -> dict[str, Any]:
-        tab = self._tab(title)
-        if tab is None:
-            raise StorageError(
-                f"The Google Sheet has no {title} tab; run `flask --app app sheet init`."
-            )
+        if (tab := self._tab(title)) is None:
+            raise TabMissing(title, detail=f"the Google Sheet {self.key} has no {title} tab")
         return tab
+
+    def _tag(self, title: str, sheet_id: int) -> None:
+        """Tag tab ``sheet_id`` as the site's ``title`` tab, unless it is already; after a
+        reply that may have been lost, look before tagging again."""
+
+        def existing() -> bool | None:
+            self._refresh_tabs()
+            return True if self._index.tagged(title, sheet_id) else None
+
+        def send() -> bool:
+            request = {"requests": [tag_request(title, sheet_id)]}
+            self._call(self._http().batch_update, self.key, request)
+            return True
+
+        if not self._index.tagged(title, sheet_id):
+            self._retry(
+                "spreadsheets.batchUpdate createDeveloperMetadata", checked_first(existing, send)
+            )
+            self._refresh_tabs()
 
     def _refresh_tabs(self) -> None:
         metadata = self._retry(
@@ -269,14 +294,10 @@ class GoogleSheetsStorage:
             lambda: self._call(
                 self._http().fetch_sheet_metadata,
                 self.key,
-                params={"fields": "sheets.properties"},
+                params={"fields": METADATA_FIELDS},
             ),
         )
-        tabs = {}
-        for sheet in metadata.get("sheets", []):
-            properties = sheet["properties"]
-            tabs.setdefault(header_key(properties["title"]), properties)
-        self._tabs = tabs
+        self._index = TabIndex(metadata.get("sheets", []))
         self._tabs_fetched_at = time.monotonic()
 
     def _write_block(self, tab: Mapping[str, Any], row: int, column: int, values) -> None:
@@ -307,13 +328,13 @@ class GoogleSheetsStorage:
         def existing() -> dict[str, Any] | None:
             # addSheet is not idempotent: a second one for a tab that exists is refused.
             self._refresh_tabs()
-            return self._tabs.get(header_key(spec.title))
+            return self._index.find(spec.title)
 
         def send() -> dict[str, Any]:
             reply = self._call(self._http().batch_update, self.key, request)
             return reply["replies"][0]["addSheet"]["properties"]
 
-        return self._retry("spreadsheets.batchUpdate addSheet", _checked_first(existing, send))
+        return self._retry("spreadsheets.batchUpdate addSheet", checked_first(existing, send))
 
     def _grow_columns(self, tab: Mapping[str, Any], needed: int) -> None:
         """Widen the tab to ``needed`` columns; after a lost reply, look before widening again."""
@@ -323,7 +344,7 @@ class GoogleSheetsStorage:
             nonlocal current
             # appendDimension adds columns each time it is sent.
             self._refresh_tabs()
-            current = self._tabs.get(header_key(tab["title"]), tab)
+            current = self._index.find(tab["title"], tab["sheetId"]) or tab
             return True if column_count(current) >= needed else None
 
         def send() -> bool:
@@ -338,7 +359,7 @@ class GoogleSheetsStorage:
                 self._call(self._http().batch_update, self.key, request)
             return True
 
-        self._retry("spreadsheets.batchUpdate appendDimension", _checked_first(wide_enough, send))
+        self._retry("spreadsheets.batchUpdate appendDimension", checked_first(wide_enough, send))
         self._refresh_tabs()
 
     def _write_cells(self, tab: Mapping[str, Any], cells: Sequence[Cell]) -> None:
@@ -375,21 +396,3 @@ class GoogleSheetsStorage:
         """Run one API call, turning what can go wrong into a message a person can act on."""
         with explained(self.key, self.service_account_email):
             return method(*args, **kwargs)
-
-
-def _checked_first(existing: Callable[[], T | None], send: Callable[[], T]) -> Callable[[], T]:
-    """A try of a request that is not idempotent: after a try that may have been applied,
-    ``existing`` looks for its effect first, and the request is sent again only if absent."""
-    maybe_applied = False
-
-    def attempt() -> T:
-        nonlocal maybe_applied
-        if maybe_applied and (found := existing()) is not None:
-            return found
-        try:
-            return send()
-        except StorageError as error:
-            maybe_applied = maybe_applied or error.maybe_applied
-            raise
-
-    return attempt

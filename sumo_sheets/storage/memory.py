@@ -2,7 +2,9 @@
 
 It honours the storage contract (``tests/test_storage_contract.py`` runs it beside the real
 backends) and nothing more: no file, no network, no waits. Row updates are atomic (one lock
-guards every call). ``edit_tab`` lets a test play a coordinator who rewrites a tab by hand.
+guards every call). ``edit_tab``, ``rename_tab`` and ``delete_tab`` let a test play a
+coordinator who rewrites, renames or deletes a tab by hand; a renamed tab is followed by its
+header row, as in the workbook (``tab_identity``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import threading
 from collections.abc import Mapping, Sequence
 
 from ..headers import column_index, header_key
-from . import Grid, StorageError, TabRepair, TabSpec
+from . import Grid, TabMissing, TabPlace, TabRepair, TabSpec
 from .rows import cells_to_change, cells_to_replace
+from .tab_identity import copies_by_name, follow_by_header
 
 
 class MemoryStorage:
@@ -26,6 +29,7 @@ class MemoryStorage:
     def __init__(self, tabs: Sequence[TabSpec] = ()) -> None:
         self._tabs: dict[str, list[list[str]]] = {}
         self._lock = threading.Lock()
+        self._specs = tuple(tabs)
         for spec in tabs:
             self.ensure_tab(spec)
 
@@ -39,11 +43,16 @@ class MemoryStorage:
         with self._lock:
             tab = self._tabs.get(self._title(title))
             if tab is None:
-                raise StorageError(f"The sheet has no {title} tab; run `flask sheet init`.")
+                raise TabMissing(title)
             del tab[len(_trimmed(tab)) :]
             first = len(tab) + 1
             tab.extend([str(value) for value in row] for row in rows)
             return first
+
+    def locate_tabs(self, titles: Sequence[str]) -> dict[str, TabPlace]:
+        """Each tab's title now (None if missing) and the tabs that look like its copies."""
+        with self._lock:
+            return {title: self._place(title) for title in titles}
 
     def update_row(
         self, title: str, row_id: str, changes: Mapping[str, str], *, id_header: str = "ID"
@@ -109,10 +118,35 @@ class MemoryStorage:
         with self._lock:
             self._tabs[self._title(title)] = [[str(value) for value in row] for row in rows]
 
+    def rename_tab(self, title: str, new_title: str) -> None:
+        """Rename a tab, as a coordinator would."""
+        with self._lock:
+            old = self._title(title)
+            self._tabs = {
+                (new_title if name == old else name): rows for name, rows in self._tabs.items()
+            }
+
+    def delete_tab(self, title: str) -> None:
+        """Delete a tab, as a coordinator would."""
+        with self._lock:
+            self._tabs.pop(self._title(title), None)
+
     def _title(self, title: str) -> str:
-        """The tab's own title for ``title``, matched whatever its case and spacing."""
+        """The tab's own title for ``title``: matched whatever its case and spacing, else a
+        tab a coordinator renamed, by its header row."""
+        return self._place(title).found_as or title
+
+    def _place(self, title: str) -> TabPlace:
         key = header_key(title)
-        return next((name for name in self._tabs if header_key(name) == key), title)
+        names = list(self._tabs)
+        found = next((name for name in names if header_key(name) == key), None)
+        spec = next((s for s in self._specs if header_key(s.title) == key), None)
+        if found is not None or spec is None:
+            return TabPlace(title, found, copies_by_name(names, title, found))
+        taken = {header_key(s.title) for s in self._specs}
+        headers = [_trimmed(self._tabs[name][:1])[:1] or [[]] for name in names]
+        followed, copies = follow_by_header(names, [h[0] for h in headers], spec, taken)
+        return TabPlace(title, followed, copies)
 
 
 def _trimmed(rows: Sequence[Sequence[str]]) -> Grid:

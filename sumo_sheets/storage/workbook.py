@@ -42,7 +42,7 @@ from filelock import FileLock, Timeout
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
-from . import Grid, SheetMissing, StorageError, TabRepair, TabSpec
+from . import Grid, SheetMissing, StorageError, TabMissing, TabPlace, TabRepair, TabSpec
 from .cells import cell_text
 from .rows import cells_to_change, cells_to_replace
 from .workbook_files import (
@@ -58,7 +58,15 @@ from .workbook_journal import (
     update_entry,
     write_journal,
 )
-from .workbook_sheets import ensure_tab, find_sheet, grid, header, last_used_row, set_text
+from .workbook_sheets import (
+    ensure_tab,
+    find_sheet,
+    grid,
+    header,
+    last_used_row,
+    locate,
+    set_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +121,20 @@ class WorkbookStorage:
         """Read whole tabs; a missing tab reads as an empty grid."""
         with self._thread_lock:
             book = self._fresh_book()
-            return {title: grid(find_sheet(book, title)) for title in titles}
+            return {title: grid(self._find(book, title)) for title in titles}
+
+    def locate_tabs(self, titles: Sequence[str]) -> dict[str, TabPlace]:
+        """Each tab's title in the workbook now (a renamed tab is followed by its header)."""
+        with self._thread_lock:
+            book = self._fresh_book()
+            return {title: locate(book, title, self._new_file_tabs) for title in titles}
 
     def append_rows(self, title: str, rows: Sequence[Sequence[str]]) -> int | None:
         """Add rows below the last non-empty row of the tab, as text; return the first's row."""
         with self._writing() as write:
-            sheet = find_sheet(write.book, title)
+            sheet = self._find(write.book, title)
             if sheet is None:
-                raise StorageError(f"The workbook has no {title} tab; run `flask sheet init`.")
+                raise TabMissing(title, detail=f"{self.path.name} has no {title} tab")
             names = header(sheet)
             next_row = last_used_row(sheet) + 1
             for offset, row in enumerate(rows):
@@ -135,7 +149,7 @@ class WorkbookStorage:
     ) -> bool:
         """Set cells (by header name) of the row whose ID matches, in the file as it is now."""
         with self._writing() as write:
-            sheet = find_sheet(write.book, title)
+            sheet = self._find(write.book, title)
             cells = cells_to_change(grid(sheet), title, row_id, changes, id_header)
             if cells is None:
                 return False
@@ -173,7 +187,11 @@ class WorkbookStorage:
     def ensure_tab(self, spec: TabSpec) -> TabRepair:
         """Create the tab, or add missing headers at the right end of its header row."""
         with self._writing() as write:
-            return ensure_tab(write.book, spec)
+            return ensure_tab(write.book, spec, self._new_file_tabs)
+
+    def _find(self, book: Workbook, title: str):
+        """The tab for ``title``: by its title, else a renamed one by its header row."""
+        return find_sheet(book, title, self._new_file_tabs)
 
     def office_lock_file(self) -> Path | None:
         """The lock file a spreadsheet program keeps beside the workbook while it has it open."""

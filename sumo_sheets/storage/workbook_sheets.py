@@ -1,5 +1,6 @@
-"""The tabs of an openpyxl workbook as the storage contract sees them: found by title, read as
-trimmed grids of text, written as text, created and repaired by the shared tab plan."""
+"""The tabs of an openpyxl workbook as the storage contract sees them: found by title (or, for
+a tab a coordinator renamed, by its header row: ``tab_identity``), read as trimmed grids of
+text, written as text, created and repaired by the shared tab plan."""
 
 from __future__ import annotations
 
@@ -11,18 +12,40 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..headers import header_key
-from . import Grid, TabRepair, TabSpec
+from . import Grid, TabPlace, TabRepair, TabSpec
 from .cells import cell_text
+from .tab_identity import copies_by_name, follow_by_header
 from .tab_repair import plan_tab
 
 
-def find_sheet(book: Workbook, title: str) -> Worksheet | None:
-    """Find a tab by title, whatever its case and spacing."""
+def find_sheet(book: Workbook, title: str, specs: Sequence[TabSpec] = ()) -> Worksheet | None:
+    """Find a tab by title, whatever its case and spacing; else, when ``specs`` describe it,
+    the one tab a coordinator renamed, by its header row (never a copy)."""
+    found, _ = _locate(book, title, specs)
+    return found
+
+
+def locate(book: Workbook, title: str, specs: Sequence[TabSpec] = ()) -> TabPlace:
+    """Where the tab is (``find_sheet``) and which tabs look like copies of it."""
+    found, copies = _locate(book, title, specs)
+    return TabPlace(title, found.title if found is not None else None, copies)
+
+
+def _locate(
+    book: Workbook, title: str, specs: Sequence[TabSpec]
+) -> tuple[Worksheet | None, list[str]]:
     key = header_key(title)
+    titles = book.sheetnames
     for sheet in book.worksheets:
         if header_key(sheet.title) == key:
-            return sheet
-    return None
+            return sheet, copies_by_name(titles, title, sheet.title)
+    spec = next((s for s in specs if header_key(s.title) == key), None)
+    if spec is None:
+        return None, copies_by_name(titles, title, None)
+    taken = {header_key(s.title) for s in specs}
+    headers = [header(sheet) for sheet in book.worksheets]
+    followed, copies = follow_by_header(titles, headers, spec, taken)
+    return (book[followed] if followed else None), copies
 
 
 def header(sheet: Worksheet) -> list[str]:
@@ -63,10 +86,10 @@ def set_text(cell, value: str) -> None:
     cell.data_type = "s"
 
 
-def ensure_tab(book: Workbook, spec: TabSpec) -> TabRepair:
+def ensure_tab(book: Workbook, spec: TabSpec, specs: Sequence[TabSpec] = ()) -> TabRepair:
     """Create the tab or add its missing headers (``tab_repair``); freeze row 1 and add
-    dropdowns when it changed."""
-    sheet = find_sheet(book, spec.title)
+    dropdowns when it changed. A tab renamed by a coordinator is repaired, not made again."""
+    sheet = find_sheet(book, spec.title, specs or (spec,))
     created = sheet is None
     if sheet is None:
         sheet = book.create_sheet(spec.title)

@@ -18,7 +18,7 @@ from .. import services
 from ..forms import BadParameter, FindingForm, parse_local_time, parse_month
 from ..model import HOURLY_ROLES, Role
 from ..sheet_format import Finding
-from ..storage import StorageError
+from ..storage import StorageError, TabMissing
 from .schedule import monday_asked
 from .web import now, query, reader, storage, viewer_zone
 
@@ -54,7 +54,8 @@ def findings():
                 services.log_finding(storage(), finding)
                 reader().invalidate_findings()
             except StorageError as error:
-                problem = f"{error.message} Your finding was not saved; please try again."
+                again = "" if isinstance(error, TabMissing) else "; please try again"
+                problem = f"{error.message} Your finding was not saved{again}."
             else:
                 flash("Thank you: your finding is logged for the coordinators.", "done")
                 return redirect(url_for(".findings"), code=303)

@@ -31,7 +31,11 @@ def week():
     data = reader().latest()
     view = services.week_view(data, monday, now(), zone)
     page = render_template(
-        "week.html", view=view, hourly_roles=HOURLY_ROLES, mine=_my_signup_ids(data)
+        "week.html",
+        view=view,
+        hourly_roles=HOURLY_ROLES,
+        mine=_my_signup_ids(data),
+        tab_notices=data.tab_notices,
     )
     return conditional(current_app.make_response(page))
 
@@ -112,6 +116,14 @@ def healthz():
     except StorageError as error:
         log.warning("health check failed: %s %s", error.message, error.detail)
         return jsonify(status="unavailable", storage=backend.backend_name, error=error.message), 503
+    if data.tab_notices:
+        # A tab the site cannot work without is gone: signups are refused until it is back.
+        return jsonify(
+            status="unavailable",
+            storage=backend.backend_name,
+            error=" ".join(data.tab_notices),
+            missing_tabs=data.missing_tabs,
+        ), 503
     if data.stale_since is not None:
         error = reader().last_error
         return jsonify(

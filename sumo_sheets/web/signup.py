@@ -102,6 +102,9 @@ def _prefill(form: SignupForm) -> None:
         form.start.data = format_utc_start(start)
 
 
+_NOT_SAVED = {"POST": " Your signup was not saved."}
+
+
 def _sheet_for_form() -> tuple[services.SheetData | None, str | None]:
     """The copy of the sheet to draw the form from, and why signups cannot be saved now."""
     try:
@@ -111,6 +114,10 @@ def _sheet_for_form() -> tuple[services.SheetData | None, str | None]:
     except StorageError as error:
         problem = f"{error.message} Your signup was not saved; please try again in a minute."
         return reader().last_good(), problem
+    if data.tab_notices and not data.stale_since:
+        # No Signups tab (or no Schedule): say what is wrong and how to fix it; the form keeps
+        # what the volunteer typed, and nothing is written.
+        return data, " ".join(data.tab_notices) + _NOT_SAVED.get(request.method, "")
     if not data.stale_since:
         return data, None
     if request.method == "POST":
@@ -144,8 +151,18 @@ def _submit(form: SignupForm, data: services.SheetData | None, zone: ZoneInfo):
         getattr(form, refusal.field).errors.append(timezones.describe(refusal, zone))
     except StorageError as error:
         log.error("signup not completed: %s %s", error.message, error.detail)
-        return _Trouble(problem=error.message)
+        return _Trouble(problem=_tab_gone_meanwhile() or error.message)
     return _Trouble()
+
+
+def _tab_gone_meanwhile() -> str | None:
+    """When a signup failed because a coordinator deleted the Signups tab as it was saved,
+    say that (and how to fix it) rather than "try again"; one read, on this error path only."""
+    try:
+        notices = reader().fresh().tab_notices
+    except StorageError:
+        return None
+    return " ".join(notices) + _NOT_SAVED["POST"] if notices else None
 
 
 def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):

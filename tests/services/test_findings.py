@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from sumo_sheets import services
 from sumo_sheets.sheet_format import Finding
+from sumo_sheets.storage import TabMissing
 
 from ..support import NOW
 
@@ -31,7 +34,16 @@ def test_recent_findings_are_those_of_the_window_newest_first(sheet):
     assert [f.seen for f in services.recent_findings(sheet, NOW)] == ["newer", "older"]
 
 
-def test_the_findings_tab_is_made_when_a_coordinator_removed_it(sheet):
-    sheet.edit_tab("Findings", [])
-    services.log_finding(sheet, finding("spam"))
-    assert [f.seen for f in services.recent_findings(sheet, NOW)] == ["spam"]
+@pytest.mark.parametrize("edit", ["emptied", "deleted"])
+def test_a_finding_is_refused_with_the_fix_when_the_findings_tab_is_gone(sheet, edit):
+    # Only `sheet init` makes tabs: logging a finding never brings a deleted tab back.
+    if edit == "deleted":
+        sheet.delete_tab("Findings")
+    else:
+        sheet.edit_tab("Findings", [])
+    with pytest.raises(TabMissing, match=r"no Findings tab.*sheet init"):
+        services.log_finding(sheet, finding("spam"))
+    assert sheet.read_tabs(["Findings"]) == {"Findings": []}
+    assert sheet.locate_tabs(["Findings"])["Findings"].found_as == (
+        None if edit == "deleted" else "Findings"
+    )
