@@ -236,3 +236,12 @@ def test_backend_states_the_capabilities_the_services_rely_on(backend):
     assert isinstance(backend.atomic_row_updates, bool)
     assert isinstance(backend.default_cache_seconds, float) and backend.default_cache_seconds >= 0
     assert backend.display_name and backend.display_name[0].isupper()
+
+
+def test_appending_to_a_missing_tab_writes_nothing_and_says_which_tab(backend):
+    from sumo_sheets.storage import TabMissing
+
+    with pytest.raises(TabMissing) as refused:
+        backend.append_rows("Signups", [["X1", "Ann"]])
+    assert refused.value.title == "Signups" and "sheet init" in refused.value.message
+    assert backend.read_tabs(["Signups"])["Signups"] == []
