@@ -249,3 +249,31 @@ def test_a_deleted_signups_tab_refuses_signups_with_the_fix_and_is_never_made_ag
     assert result.exit_code == 1
     assert "Signups: The sheet has no Signups tab" in result.output
     assert sheet.snapshot() == after
+
+
+def test_a_google_copy_that_kept_the_sites_tag_is_never_taken_for_the_tab(
+    google_config, google_sheet
+):
+    """Google does not document whether duplicating a tab copies its developer metadata: if
+    it does, the copy carries a tag naming the original's sheetId, and is still told apart."""
+    import json
+
+    from sumo_sheets.storage.google_tabs import tag_request
+
+    config = {**google_config, "CLOCK": lambda: NOW}
+    assert create_app(config).test_cli_runner().invoke(args=["sheet", "init"]).exit_code == 0
+    original = google_sheet.worksheet("Signups")
+    copy = google_sheet.duplicate_sheet(original.id, new_sheet_name="Copy of Signups")
+    tag = tag_request("Signups", original.id)
+    tag["createDeveloperMetadata"]["developerMetadata"]["location"] = {"sheetId": copy.id}
+    assert json.loads(tag["createDeveloperMetadata"]["developerMetadata"]["metadataValue"])
+    google_sheet.batch_update({"requests": [tag]})
+
+    sheet = GoogleSheet(google_sheet)
+    app = _app(config, 5)
+    response = sign_up(app.test_client())
+    assert response.status_code == 303
+    after = sheet.snapshot()
+    assert len(after["Signups"]) == 2 and len(after["Copy of Signups"]) == 1
+    check = app.test_cli_runner().invoke(args=["sheet", "check"])
+    assert "Copy of Signups" in check.output
