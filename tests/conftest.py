@@ -15,10 +15,12 @@ from .support import NOW
 
 @pytest.fixture(autouse=True)
 def own_instance_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test keeps its own mail counts, revoked links, ledger and locks (not instance/)."""
+    """Each test keeps its own mail counts, revoked links, ledger, locks and signup record
+    (not instance/)."""
     monkeypatch.setenv("SUMO_MAIL_COUNT_FILE", str(tmp_path / "mail-sent.json"))
     monkeypatch.setenv("SUMO_REVOKED_LINKS_FILE", str(tmp_path / "revoked-links.json"))
     monkeypatch.setenv("SUMO_RUN_STATE_FOLDER", str(tmp_path / "run-state"))
+    monkeypatch.setenv("SUMO_SIGNUP_RECORD_FILE", str(tmp_path / "signup-record.jsonl"))
 
 
 @pytest.fixture

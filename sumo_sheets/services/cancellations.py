@@ -16,6 +16,7 @@ from .. import sheet_format as fmt
 from ..model import Signup
 from ..storage import Storage
 from .reader import SheetReader
+from .record import CANCELLED, WITHDRAWN, note_status
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def cancel_own_signup(
     if not cancelled:
         return None
     log.info("signup %s cancelled by its volunteer", signup.id)
+    note_status(reader, signup.id, CANCELLED)
     return signup
 
 
@@ -93,6 +95,7 @@ def withdraw_rows(reader: SheetReader, rows: Sequence[Signup], settle_seconds: f
     """
     for row in rows:
         reader.storage.update_row(fmt.SIGNUPS, row.id, {fmt.STATUS: fmt.CANCELLED})
+        note_status(reader, row.id, WITHDRAWN)
     if reader.storage.atomic_row_updates or settle_seconds <= 0 or not rows:
         return
     time.sleep(settle_seconds)

@@ -28,6 +28,7 @@ from .cancellations import withdraw_rows
 from .queries import nearest_open_start
 from .reader import SheetReader
 from .reading import SheetData
+from .record import note_confirmed
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ def confirm_in_sheet_order(
         return _give_way_to_twin(reader, mine, twin, reordered)
     ahead = _rows_ahead(data, mine, there_before, reordered)
     _keep_if_it_fits(reader, data, mine, request, ahead, now)
+    note_confirmed(reader, mine)  # the site's record, for `sheet audit`
     return SignupOutcome(mine)
 
 
@@ -233,6 +235,7 @@ def replay(reader: SheetReader, data: SheetData, earlier: Signup, now: datetime)
             "please pick another hour."
         )
     forget_uncertain(reader, earlier)  # the volunteer is told now: no later notice
+    note_confirmed(reader, earlier)  # kept now, if its first try was left uncertain
     return SignupOutcome(earlier, repeated=True)
 
 

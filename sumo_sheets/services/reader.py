@@ -52,7 +52,8 @@ class SheetReader:
     (``settling.Settler``) told of every read kept, which settles the site's unconfirmed
     rows when the content is new; a ``ledger`` (``settling.UncertainLedger``) where
     signups left uncertain are noted; ``request_locks`` (``settling.RequestLocks``) so that
-    copies of one form take turns.
+    copies of one form take turns; a ``record`` (``record.SignupRecord``) of the signups
+    the site confirmed and the status changes it made, for `sheet audit`.
     """
 
     def __init__(
@@ -65,8 +66,11 @@ class SheetReader:
         ledger: Any = None,
         request_locks: Any = None,
         last_good_store: Any = None,
+        record: Any = None,
     ) -> None:
         self.storage = storage
+        # The site's record of the signups it confirmed (``record.SignupRecord``), if kept.
+        self.record = record
         self._last_good_store = last_good_store
         self._stored_fingerprint = ""
         self._clock = clock

@@ -26,6 +26,7 @@ from ..model import Signup, holding_places
 from ..storage import StorageError
 from .cancellations import withdraw_rows
 from .ledger import SETTLE_WINDOW, UncertainLedger
+from .record import note_settled
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ class Settler:
                 outcomes.append((signup, False))
         outcomes += self._noted_outcomes(data, noted, now, later)
         self._due_at = later.at
+        note_settled(reader, outcomes)  # rows kept are confirmed now: the site's record
         self._tell(outcomes)
         return outcomes
 

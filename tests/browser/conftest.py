@@ -40,6 +40,8 @@ def site(tmp_path_factory) -> str:
             # Whatever the environment says: the local workbook and no email.
             "SHEET_ID": "",
             "MAIL_SERVER": "",
+            # Set before the per-test environment is: keep the site's record out of instance/.
+            "SIGNUP_RECORD_FILE": str(workbook.parent / "signup-record.jsonl"),
         }
     )
     services.fill_demo(app.extensions["sumo_storage"], BUSY_MONDAY, rng=random.Random(7))
