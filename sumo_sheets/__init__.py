@@ -67,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None, storage: Storage | Non
 def _install_reader(app: Flask, backend: Storage) -> None:
     """The sheet reader the pages share, with the settler of uncertain signups."""
     from .config import cache_seconds, shared_cache
-    from .services import RequestLocks, Settler, SheetReader, UncertainLedger
+    from .services import RequestLocks, Settler, SheetReader, SignupRecord, UncertainLedger
 
     clock = app.config.get("CLOCK") or (lambda: datetime.now(UTC))
     # Host-wide state shared by the worker processes: the ledger of signups that could not
@@ -77,6 +77,11 @@ def _install_reader(app: Flask, backend: Storage) -> None:
     # The web layer may set ``app.extensions["sumo_settler"].on_settled`` to tell volunteers.
     settler = Settler(ledger, clock=clock, lock_folder=state / "locks")
     app.extensions["sumo_settler"] = settler
+    # The signups the site confirmed and the status changes it made, for `sheet audit`; it
+    # keeps the rows' cells (contacts too), so it stays in the instance folder, mode 600.
+    record_file = app.config.get("SIGNUP_RECORD_FILE") or "signup-record.jsonl"
+    record = SignupRecord(Path(app.instance_path) / str(record_file), clock)
+    app.extensions["sumo_record"] = record
     app.extensions["sumo_reader"] = SheetReader(
         backend,
         clock,
@@ -86,6 +91,7 @@ def _install_reader(app: Flask, backend: Storage) -> None:
         ledger=ledger,
         request_locks=RequestLocks(state / "locks" / "forms"),
         last_good_store=_last_good_store(backend),
+        record=record,
     )
 
 

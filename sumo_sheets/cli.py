@@ -85,6 +85,61 @@ def demo_command(days: int, seed: int | None) -> None:
     click.echo(f"Added {len(made)} demo signups to the {days} days from {now:%Y-%m-%d %H:%M} UTC.")
 
 
+@sheet.command("audit")
+@with_appcontext
+def audit_command() -> None:
+    """List the signups the site confirmed that are no longer in the sheet; exit 1 if any."""
+    try:
+        report = services.audit(_storage(), current_app.extensions["sumo_record"])
+    except StorageError as error:
+        raise click.ClickException(error.message) from error
+    for recorded in report.removed_again:
+        click.echo(f"Restored once, removed again (not listed as lost): {_described(recorded)}")
+    if not report.missing:
+        click.echo(f"Every signup the site confirmed is in the sheet ({report.checked} checked).")
+        return
+    click.echo(
+        f"{len(report.missing)} signup(s) the site confirmed are no longer in the Signups tab:"
+    )
+    for recorded in report.missing:
+        click.echo(f"  {_described(recorded)}")
+    click.echo("Put one back with: flask --app app sheet restore ID", err=True)
+    raise SystemExit(1)
+
+
+@sheet.command("restore")
+@click.argument("signup_id", metavar="ID")
+@with_appcontext
+def restore_command(signup_id: str) -> None:
+    """Put back a signup that `sheet audit` lists, once, as the site appends rows."""
+    retry = services.RetryPolicy.from_config(current_app.config)
+    record = current_app.extensions["sumo_record"]
+    try:
+        restored = services.restore(_storage(), record, signup_id, retry)
+    except services.RestoreRefused as refusal:
+        raise click.ClickException(refusal.message) from refusal
+    except StorageError as error:
+        raise click.ClickException(error.message) from error
+    where = f" at row {restored.row}" if restored.row else ""
+    click.echo(f"Restored signup {restored.signup.id}{where} of the Signups tab.")
+    if not restored.holds_place:
+        click.echo(
+            f"Note: {restored.signup.role.plural} were filled meanwhile at that hour, so this "
+            "row holds no place; cancel a row or raise the maximum in Settings.",
+            err=True,
+        )
+
+
+def _described(recorded: services.Recorded) -> str:
+    """One signup for coordinators: ID, name, role and hours (never the contact)."""
+    signup = recorded.signup
+    return (
+        f"{signup.id}  {signup.name}  {signup.role.label}  "
+        f"{signup.start:%Y-%m-%d %H:%M}-{signup.end:%H:%M} UTC  "
+        f"(confirmed {recorded.confirmed_at:%Y-%m-%d %H:%M} UTC)"
+    )
+
+
 def _now() -> datetime:
     """The current UTC time (tests fix it with the CLOCK setting)."""
     clock = current_app.config.get("CLOCK")

@@ -15,6 +15,8 @@ Flask or gspread. The modules:
 - ``settling``, ``ledger``, ``request_locks``: settling rows left unconfirmed, and copies
   of one form taking turns.
 - ``ids``: signup IDs and request keys.
+- ``record``: ``SignupRecord``, the site's own record of the signups it confirmed and the
+  status changes it made; ``audit``: `sheet audit` and `sheet restore` over it.
 
 Every public name is re-exported here, so ``services.week_view(...)`` works as before.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 from .. import sheet_format as fmt
 from ..retry import RetryPolicy
 from .appending import SignupNotSaved, SignupUncertain
+from .audit import AuditReport, Restored, RestoreRefused, audit, restore
 from .cancellations import (
     TooLateToCancel,
     can_cancel,
@@ -58,12 +61,14 @@ from .queries import (
 )
 from .reader import MAX_READ_BACKOFF, SheetReader
 from .reading import SheetData, parse_sheet, read_sheet
+from .record import Recorded, SignupRecord
 from .request_locks import RequestLocks
 from .settling import SETTLE_GRACE, Settler
 from .sheet_admin import DEMO_NAMES, check_sheet, fill_demo, init_sheet, tab_notes
 from .signups import WeekOutcome, sign_up, sign_up_weekly, weekly_starts
 
 __all__ = [
+    "AuditReport",
     "DEMO_NAMES",
     "FINDINGS_DAYS",
     "FINDING_TIME_RULE",
@@ -74,19 +79,24 @@ __all__ = [
     "SETTLE_WINDOW",
     "DayView",
     "HelpNeeded",
+    "Recorded",
     "RequestLocks",
+    "RestoreRefused",
+    "Restored",
     "RetryPolicy",
     "Settler",
     "SheetData",
     "SheetReader",
     "SignupNotSaved",
     "SignupOutcome",
+    "SignupRecord",
     "SignupUncertain",
     "TooLateToCancel",
     "UncertainLedger",
     "VolunteerHours",
     "WeekOutcome",
     "WeekView",
+    "audit",
     "blocks_in_week",
     "blocks_starting",
     "can_cancel",
@@ -106,6 +116,7 @@ __all__ = [
     "parse_sheet",
     "read_sheet",
     "recent_findings",
+    "restore",
     "sign_up",
     "sign_up_weekly",
     "signups_of",
