@@ -2,7 +2,7 @@
 
 Run with ``--dry-run`` (it runs nothing), with ``id`` and ``sudo`` stood in for on PATH to
 play a user who is or is not root and has or has not passwordless sudo, and with
-SCRIPTS_TEST_PRETEND_MISSING to play a machine without Chromium and redis-server.
+SCRIPTS_TEST_PRETEND_MISSING to play a machine without Chromium, redis-server or LibreOffice.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "test"
 INSTALL_BOTH = (
     "sudo apt-get update && sudo env DEBIAN_FRONTEND=noninteractive "
-    "apt-get install -y chromium redis-server"
+    "apt-get install -y chromium redis-server libreoffice-calc-nogui"
 )
+EVERYTHING = "chromium redis-server libreoffice-calc-nogui"
 
 
 def stand_in(folder: Path, name: str, body: str) -> None:
@@ -50,7 +51,7 @@ def test_with_everything_installed_it_goes_straight_to_the_venv_and_pytest(machi
     result = machine("--dry-run", "-x", "tests/test_cli.py", uid=1000)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "scripts/test: chromium and redis-server are installed." in lines
+    assert "scripts/test: chromium, redis-server and libreoffice-calc-nogui are installed." in lines
     assert not any("apt-get" in line for line in lines)
     assert "scripts/test: would run: .venv/bin/pip install -q -r requirements-dev.txt" in lines
     assert lines[-1] == "scripts/test: would run: .venv/bin/python -m pytest -x tests/test_cli.py"
@@ -58,7 +59,7 @@ def test_with_everything_installed_it_goes_straight_to_the_venv_and_pytest(machi
 
 def test_not_root_without_passwordless_sudo_it_stops_with_the_command_to_run(machine):
     for args in (["--dry-run"], []):  # a real run stops the same way, before doing anything
-        result = machine(*args, uid=1000, missing="chromium redis-server")
+        result = machine(*args, uid=1000, missing=EVERYTHING)
         assert result.returncode == 2
         assert INSTALL_BOTH in result.stderr.splitlines()
         assert "pytest" not in result.stdout
@@ -83,12 +84,23 @@ def test_not_root_with_passwordless_sudo_it_installs_with_sudo(machine):
 
 
 def test_as_root_it_installs_with_apt_get_directly(machine):
-    result = machine("--dry-run", uid=0, missing="chromium redis-server")
+    result = machine("--dry-run", uid=0, missing=EVERYTHING)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "scripts/test: would run: apt-get update -q" in lines
     assert (
         "scripts/test: would run: env DEBIAN_FRONTEND=noninteractive "
-        "apt-get install -y -q chromium redis-server"
+        "apt-get install -y -q chromium redis-server libreoffice-calc-nogui"
     ) in lines
     assert not any("sudo" in line for line in lines)
+
+
+def test_libreoffice_is_installed_when_soffice_is_missing(machine):
+    result = machine("--dry-run", uid=0, missing="libreoffice-calc-nogui")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "scripts/test: missing Debian packages: libreoffice-calc-nogui" in lines
+    assert (
+        "scripts/test: would run: env DEBIAN_FRONTEND=noninteractive "
+        "apt-get install -y -q libreoffice-calc-nogui"
+    ) in lines

@@ -237,7 +237,8 @@ def test_health_is_503_and_pages_explain_when_the_workbook_is_unreadable(app, wo
     assert health.get_json()["status"] == "unavailable"
     page = client.get("/")
     assert page.status_code == 503
-    assert "cannot be read right now" in page.get_data(as_text=True)
+    assert "is a text file, not a spreadsheet" in page.get_data(as_text=True)
+    assert "Excel 2007-365 (.xlsx)" in page.get_data(as_text=True)
 
 
 def test_an_unreadable_workbook_shows_the_last_good_copy_and_keeps_the_form(client, workbook_path):

@@ -89,7 +89,7 @@ def test_a_failed_save_leaves_the_old_file_whole_and_no_temporary_files(
 def test_an_unreadable_file_is_a_storage_error_with_a_plain_message(tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"not a zip at all")
-    with pytest.raises(StorageError, match="cannot be read right now"):
+    with pytest.raises(StorageError, match="broken.xlsx is a text file, not a spreadsheet"):
         WorkbookStorage(path).read_tabs(["Signups"])
 
 

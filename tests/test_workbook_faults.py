@@ -371,9 +371,9 @@ def test_a_lock_held_too_long_is_a_transient_busy_error_and_reads_do_not_wait(
     assert list(_signups(storage)) == ["A1", "B2"]
 
 
-def test_a_file_caught_half_written_is_a_transient_error(tmp_path):
+def test_a_file_still_half_written_a_moment_later_is_a_transient_error(tmp_path):
     path = tmp_path / "half.xlsx"
     path.write_bytes(b"PK\x03\x04 half a zip")
-    with pytest.raises(StorageError, match="cannot be read right now") as raised:
+    with pytest.raises(StorageError, match="is damaged or cut off") as raised:
         WorkbookStorage(path).read_tabs([fmt.SIGNUPS])
     assert raised.value.transient

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TypeVar
 
@@ -88,9 +88,30 @@ def lay_out(header_row: Sequence[str], values: dict[str, str]) -> list[str]:
     return row
 
 
+# A date cell whose format was cleared shows its serial number: days since 1899-12-30 (the 1900
+# date system of LibreOffice, Excel and Google Sheets). Whole numbers in this range (2000-01-01
+# to 2099-12-31) in a Date column are read as dates; anything else numeric is refused.
+DATE_SERIAL_EPOCH = date(1899, 12, 30)
+FIRST_DATE_SERIAL, LAST_DATE_SERIAL = 36526, 73050
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+# A time cell whose format was cleared shows the fraction of a day: 0.583333333333333 is 14:00.
+# In a time column, 0.<digits> (or 0,<digits>) is read so, as is 1.0 (24:00, the end of a
+# day); 9.30 or 14.00 (an hour above 0, a dot, two digits) are still hours.minutes.
+_DAY_FRACTION = re.compile(r"0(?:[.,]\d+)?|1[.,]0")
+
+
 @lru_cache(maxsize=4096)
 def parse_date(text: str) -> date:
-    """Read 2026-11-30 (also 2026/11/30, or with a midnight time after it)."""
+    """Read 2026-11-30 (also 2026/11/30, or with a midnight time after it), or a date serial
+    number from 2000 to 2099 (a date cell whose format was cleared)."""
+    if _NUMBER.fullmatch(text):
+        number = float(text.replace(",", "."))
+        if number.is_integer() and FIRST_DATE_SERIAL <= number <= LAST_DATE_SERIAL:
+            return DATE_SERIAL_EPOCH + timedelta(days=int(number))
+        raise CellError(
+            f"date {text!r} is a number, not a date like 2026-11-30 (a whole number from "
+            f"{FIRST_DATE_SERIAL} to {LAST_DATE_SERIAL} is read as the date it stands for)"
+        )
     match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0?0:00(?::00)?)?", text)
     if not match:
         raise CellError(f"date {text!r} is not like 2026-11-30")
@@ -102,7 +123,11 @@ def parse_date(text: str) -> date:
 
 @lru_cache(maxsize=4096)
 def parse_time(text: str) -> time:
-    """Read 14:00, 9:00, 09:00:00, 9, 9am, 2:30 pm or 24:00 (the end of a day)."""
+    """Read 14:00, 9:00, 09:00:00, 9, 9am, 2:30 pm or 24:00 (the end of a day), or the
+    fraction of a day a time cell whose format was cleared shows (0.583333333333333)."""
+    if _DAY_FRACTION.fullmatch(text):
+        minutes = round(float(text.replace(",", ".")) * 24 * 60)
+        return time(0, 0) if minutes == 24 * 60 else time(minutes // 60, minutes % 60)
     match = re.fullmatch(r"(\d{1,2})(?:[:.h](\d{2}))?(?::(\d{2}))?\s*([ap]\.?m\.?)?", text.lower())
     if not match:
         raise CellError(f"time {text!r} is not like 14:00")

@@ -50,6 +50,7 @@ from .workbook_files import (
     save_atomically,
     sweep_stale_temporaries,
 )
+from .workbook_formats import unreadable
 from .workbook_journal import (
     Entry,
     append_entry,
@@ -74,6 +75,10 @@ LOCK_TIMEOUT_SECONDS = 30
 # Looking for temporary files left by a writer killed mid-save lists the folder, so do it at
 # most this often.
 SWEEP_EVERY_SECONDS = 60
+# A file that cannot be opened is tried once more after this long: it may be mid-save.
+MID_SAVE_RETRY_SECONDS = 0.25
+# What openpyxl raises for a file it cannot read (zipfile's, lxml's or its own).
+_UNREADABLE = (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, EOFError)
 
 
 @dataclass
@@ -268,18 +273,26 @@ class WorkbookStorage:
         log.info("created workbook %s", self.path)
 
     def _load(self) -> Workbook:
+        """Open the file; one that fails is tried again a moment later (it may be mid-save),
+        then described in the coordinator's terms (``workbook_formats``)."""
+        try:
+            return self._open()
+        except _UNREADABLE as first:
+            clock.sleep(MID_SAVE_RETRY_SECONDS)
+            try:
+                book = self._open()
+            except _UNREADABLE as error:
+                self._book = None
+                raise unreadable(self.path, error) from error
+            log.info("%s was mid-save (%r); it read a moment later", self.path.name, first)
+            return book
+
+    def _open(self) -> Workbook:
         try:
             return openpyxl.load_workbook(self.path)
         except FileNotFoundError:
             self._book = None
             raise self._missing() from None
-        except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-            self._book = None
-            raise StorageError(
-                "The schedule workbook cannot be read right now; it may be mid-save.",
-                detail=f"{self.path}: {error!r}",
-                transient=True,
-            ) from error
 
     def _file_stamp(self) -> tuple[int, int, int]:
         stat = self.path.stat()

@@ -11,7 +11,17 @@ from .. import services
 from ..forms import format_utc_start, format_week, parse_week
 from ..model import HOURLY_ROLES, BlockView, HourView, Role, week_start
 from ..storage import StorageError
-from .web import conditional, grant_or_none, now, owned, query, reader, storage, viewer_zone
+from .web import (
+    conditional,
+    grant_or_none,
+    lasting_read_error,
+    now,
+    owned,
+    query,
+    reader,
+    storage,
+    viewer_zone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +46,7 @@ def week():
         hourly_roles=HOURLY_ROLES,
         mine=_my_signup_ids(data),
         tab_notices=data.tab_notices,
+        stale_reason=lasting_read_error() if data.stale_since else None,
     )
     return conditional(current_app.make_response(page))
 

@@ -28,6 +28,7 @@ from ..storage import StorageError
 from .web import (
     contact_url,
     grant_or_none,
+    lasting_read_error,
     links,
     mail_on,
     manage_page_url,
@@ -112,19 +113,24 @@ def _sheet_for_form() -> tuple[services.SheetData | None, str | None]:
         # its row is appended (services.sign_up), and never while the copy is stale.
         data = reader().latest()
     except StorageError as error:
-        problem = f"{error.message} Your signup was not saved; please try again in a minute."
-        return reader().last_good(), problem
+        again = "; please try again in a minute" if error.transient else ""
+        return reader().last_good(), f"{error.message} Your signup was not saved{again}."
     if data.tab_notices and not data.stale_since:
         # No Signups tab (or no Schedule): say what is wrong and how to fix it; the form keeps
         # what the volunteer typed, and nothing is written.
         return data, " ".join(data.tab_notices) + _NOT_SAVED.get(request.method, "")
     if not data.stale_since:
         return data, None
+    lasting = lasting_read_error()
     if request.method == "POST":
+        if lasting:
+            return data, f"{lasting} Your signup was not saved."
         return data, (
             "The sheet cannot be read right now. Your signup was not saved; please try "
             "again in a minute."
         )
+    if lasting:
+        return data, f"{lasting} Until then signups cannot be saved."
     return data, "The sheet cannot be read right now, so signups cannot be saved at the moment."
 
 

@@ -42,6 +42,13 @@ def reader() -> services.SheetReader:
     return current_app.extensions["sumo_reader"]
 
 
+def lasting_read_error() -> str | None:
+    """Why the sheet cannot be read, when waiting will not fix it (a workbook saved in another
+    format, say): pages showing the last good copy say so, with what to do."""
+    error = reader().last_error
+    return error.message if error is not None and not error.transient else None
+
+
 def now() -> datetime:
     """The current UTC time (tests may fix it with the CLOCK setting)."""
     clock = current_app.config.get("CLOCK")
