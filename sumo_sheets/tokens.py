@@ -38,8 +38,8 @@ from .contacts import contact_key
 
 # Part of the signature: a token made for another purpose with the same key is refused.
 _SALT = "sumo-manage-link-v2"
-# Links made before links were made private named the contact in readable form; they are recognised so the
-# page can say what to do, but never honoured (anyone could have obtained one).
+# Older links named the contact in readable form; they are recognised so the page can say
+# what to do, but never honoured (anyone could have obtained one).
 _OLD_SALT = "sumo-manage-link"
 _HASH_BYTES = 16  # 128 bits: no two contacts of one site will ever share a hash
 
