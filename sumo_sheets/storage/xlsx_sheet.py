@@ -1,9 +1,9 @@
 """One worksheet's XML part, patched in place with lxml (``xlsx_patch`` handles the package).
 
 A cell the site writes becomes an inline string (``t="inlineStr"``), never a formula, and keeps
-its style; a cell it clears loses its value and keeps its style. A row the site adds takes the
-style of the row above when that is a data row (not the header), so it looks like its
-neighbours. The sheet's dimension grows to cover what was written, and so does an autofilter
+its style; a cell it clears loses its value and keeps its style. A cell or row the site adds
+takes the style of the one above when that is in a data row (not the header), so it looks like
+its neighbours. The sheet's dimension grows to cover what was written, and so does an autofilter
 that starts at the header row and ends just above rows written right under it. Every other
 element, attribute, namespace and prefix is left as it was.
 """
@@ -195,6 +195,9 @@ class SheetPatch:
                 later = cell
                 break
         cell = etree.Element(self.tag("c"), r=ref)
+        style = self._style_above(number, column)
+        if style is not None:
+            cell.set("s", style)
         if later is not None:
             later.addprevious(cell)
         else:
@@ -205,6 +208,16 @@ class SheetPatch:
                 row.append(cell)
         _widen_spans(row, column)
         return cell
+
+    def _style_above(self, number: int, column: int) -> str | None:
+        """The style of the cell above a new cell, when that is a data row's (not the header)."""
+        above = self._rows.get(number - 1) if number > 2 else None
+        if above is None:
+            return None
+        for cell in above.iterchildren(self.tag("c")):
+            if cell.get("r") and cell_position(cell.get("r"))[1] == column:
+                return cell.get("s")
+        return None
 
     def grow_dimension(self) -> None:
         """Make the sheet's dimension cover every cell written."""
