@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from sumo_sheets import sheet_format as fmt
@@ -142,3 +143,16 @@ def test_added_headers_change_only_the_tab_part(workbook):
     repair = storage.ensure_tab(TabSpec("Findings", (*fmt.FINDING_HEADERS, "Extra")))
     assert repair.added_headers == ["Extra"]
     assert changed_parts(before, parts(workbook)) == ["xl/worksheets/sheet4.xml"]
+
+
+def test_a_sheet_autofilter_and_its_hidden_name_grow_over_new_rows(tmp_path):
+    path = tmp_path / "filtered.xlsx"
+    WorkbookStorage(path, new_file_tabs=fmt.TAB_SPECS).create_if_missing()
+    book = openpyxl.load_workbook(path)
+    book["Signups"].append(signup(1))
+    book["Signups"].auto_filter.ref = "A1:L2"
+    book.save(path)
+    WorkbookStorage(path, new_file_tabs=fmt.TAB_SPECS).append_rows("Signups", [signup(2)])
+    content = parts(path)
+    assert '<autoFilter ref="A1:L3"' in content[SIGNUPS_PART].decode()
+    assert "!$A$1:$L$3</definedName>" in content["xl/workbook.xml"].decode()
