@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from sumo_sheets import sheet_format as fmt
-from sumo_sheets.storage import StorageError, TabSpec
+from sumo_sheets.storage import StorageError, TabSpec, workbook_files
 from sumo_sheets.storage.workbook import WorkbookStorage
 
 from .support import build_workbook
@@ -68,12 +68,12 @@ def test_a_failed_save_leaves_the_old_file_whole_and_no_temporary_files(
     fresh_workbook.append_rows("Signups", [["A1", "Ann"]])
     before = workbook_path.read_bytes()
 
-    def crash_mid_write(book, filename):
-        with open(filename, "wb") as half:
-            half.write(b"PK\x03\x04 half a zip")
+    def crash_mid_write(source, target, edits):
+        target.write(b"PK\x03\x04 half a zip")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", crash_mid_write)
+    # A write patches the file (xlsx_patch); only a brand-new file is saved by openpyxl.
+    monkeypatch.setattr(workbook_files, "patch_xlsx", crash_mid_write)
     with pytest.raises(StorageError, match="could not be saved"):
         fresh_workbook.append_rows("Signups", [["B2", "Bo"]])
     monkeypatch.undo()

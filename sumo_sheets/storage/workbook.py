@@ -39,6 +39,7 @@ from pathlib import Path
 
 import openpyxl
 from filelock import FileLock, Timeout
+from lxml import etree
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
@@ -46,8 +47,10 @@ from . import Grid, SheetMissing, StorageError, TabMissing, TabPlace, TabRepair,
 from .cells import cell_text
 from .rows import cells_to_change, cells_to_replace
 from .workbook_files import (
+    edits_made,
     office_lock_file,
     save_atomically,
+    save_edits,
     sweep_stale_temporaries,
 )
 from .workbook_formats import unreadable
@@ -60,12 +63,15 @@ from .workbook_journal import (
     write_journal,
 )
 from .workbook_sheets import (
+    Touched,
+    clear,
     ensure_tab,
     find_sheet,
     grid,
     header,
     last_used_row,
     locate,
+    recording,
     set_text,
 )
 
@@ -90,7 +96,7 @@ class _Write:
 
 
 class WorkbookStorage:
-    """Tabs of an .xlsx file, read and written with openpyxl."""
+    """Tabs of an .xlsx file, read with openpyxl, written by patching only what changes."""
 
     backend_name = "workbook"
     display_name = "The workbook"
@@ -186,7 +192,7 @@ class WorkbookStorage:
                 if value:
                     set_text(sheet.cell(number, column), value)
                 else:
-                    sheet.cell(number, column).value = None
+                    clear(sheet.cell(number, column))
             return True
 
     def ensure_tab(self, spec: TabSpec) -> TabRepair:
@@ -324,20 +330,25 @@ class WorkbookStorage:
                 write = _Write(self._fresh_book())
                 self._sweep_stale_temporaries()
                 try:
-                    yield write
+                    with recording() as touched:
+                        yield write
                 except BaseException:
                     self._book = None  # the in-memory copy may be half-changed: reload it
                     raise
-                self._save_or_fail(write.book)
+                self._save_or_fail(write.book, touched)
                 # Looked for after the save: a program opening the file from now on reads
                 # these changes, one that opened it earlier has left its lock file by now.
                 if write.entries and self.office_lock_file() is not None:
                     self._journal(write.entries)
 
-    def _save_or_fail(self, book: Workbook) -> None:
+    def _save_or_fail(self, book: Workbook, touched: Touched) -> None:
+        """Patch what the write touched into the file (only those parts change)."""
         try:
-            self._save(book)
-        except OSError as error:
+            edits = edits_made(book, touched)
+            if edits:
+                save_edits(self.path, edits)
+                self._stamp = self._file_stamp()
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, etree.LxmlError) as error:
             self._book = None
             raise StorageError(
                 "The schedule workbook could not be saved.", detail=repr(error)
@@ -383,8 +394,10 @@ class WorkbookStorage:
             if self._book is None or stamp != self._stamp:
                 self._book = self._load()
                 self._stamp = stamp
-            if reapply(self._book, read_journal(self.journal_path)):
-                self._save_or_fail(self._book)
+            with recording() as touched:
+                reapplied = reapply(self._book, read_journal(self.journal_path))
+            if reapplied:
+                self._save_or_fail(self._book, touched)
             if self.office_lock_file() is None:
                 # No program holds an old copy any more, and the file now holds every effect
                 # (or a person's later change that overrides it).

@@ -1,5 +1,7 @@
-"""The workbook file on disk: saved whole by an atomic, synced rename; temporary files left by
-a writer killed mid-save cleared; a spreadsheet program's lock file beside it noticed."""
+"""The workbook file on disk: a new one saved whole by openpyxl, a write patched into the
+coordinator's file (``xlsx_patch``: only the parts it changes differ), each by an atomic,
+synced rename; temporary files left by a writer killed mid-save cleared; a spreadsheet
+program's lock file beside it noticed."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ from pathlib import Path
 
 from openpyxl.workbook.workbook import Workbook
 
+from .workbook_sheets import Touched
+from .xlsx_patch import Edits, patch_xlsx
+from .xlsx_tab import NewTab
+
 log = logging.getLogger("sumo_sheets.storage.workbook")
 
 # A temporary file this old under the lock belongs to a writer that died mid-save.
@@ -18,13 +24,47 @@ STALE_TEMPORARY_SECONDS = 60
 
 
 def save_atomically(book: Workbook, path: Path) -> None:
-    """Write a temporary file beside the workbook, sync it, then rename it over the old one."""
+    """Save a whole workbook (a new file) by openpyxl, atomically (``_replace_with``)."""
+    _replace_with(path, book.save)
+
+
+def edits_made(book: Workbook, touched: Touched) -> Edits:
+    """What a write changed, from the workbook in memory: each cell noted as written, as
+    it is now, and each tab created with its frozen header and dropdowns."""
+    edits = Edits()
+    for title, row, column in touched.cells:
+        value = book[title].cell(row, column).value
+        edits.cells.setdefault(title, {})[(row, column)] = None if value is None else str(value)
+    for title in touched.created:
+        sheet = book[title]
+        dropdowns = [
+            (str(rule.sqref), rule.formula1) for rule in sheet.data_validations.dataValidation
+        ]
+        edits.new_tabs.append(NewTab(title, sheet.freeze_panes == "A2", dropdowns))
+    return edits
+
+
+def save_edits(path: Path, edits: Edits) -> list[str]:
+    """Patch the edits into the file, atomically; return the zip parts that changed."""
+    changed: list[str] = []
+
+    def write(temporary: str) -> None:
+        with open(temporary, "wb") as target:
+            changed.extend(patch_xlsx(str(path), target, edits))
+
+    _replace_with(path, write)
+    return changed
+
+
+def _replace_with(path: Path, write) -> None:
+    """Write a temporary file beside the workbook (``write(name)``), sync it, then rename it
+    over the old one: a writer killed mid-save leaves the old file whole."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
-        book.save(temporary)
-        # openpyxl closes the file without syncing it; unsynced, a power cut after the
-        # rename could leave an empty workbook under the real name.
+        write(temporary)
+        # Unsynced, a power cut after the rename could leave an empty workbook under the
+        # real name.
         with open(temporary, "rb+") as written:
             written.flush()
             os.fsync(written.fileno())

@@ -1,10 +1,17 @@
 """The tabs of an openpyxl workbook as the storage contract sees them: found by title (or, for
 a tab a coordinator renamed, by its header row: ``tab_identity``), read as trimmed grids of
-text, written as text, created and repaired by the shared tab plan."""
+text, written as text, created and repaired by the shared tab plan.
+
+Writes go to the workbook in memory and, while ``recording``, are noted (the cells set or
+cleared, the tabs created) so that only they are patched into the file (``xlsx_patch``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
@@ -16,6 +23,34 @@ from . import Grid, TabPlace, TabRepair, TabSpec
 from .cells import cell_text
 from .tab_identity import copies_by_name, follow_by_header
 from .tab_repair import plan_tab
+
+
+@dataclass
+class Touched:
+    """The cells (tab title, row, column) written and the tabs created, while recording."""
+
+    cells: set[tuple[str, int, int]] = field(default_factory=set)
+    created: list[str] = field(default_factory=list)
+
+
+_touched: ContextVar[Touched | None] = ContextVar("touched", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[Touched]:
+    """Note every cell written and tab created (by this module's functions) in the block."""
+    touched = Touched()
+    token = _touched.set(touched)
+    try:
+        yield touched
+    finally:
+        _touched.reset(token)
+
+
+def _record(cell) -> None:
+    touched = _touched.get()
+    if touched is not None:
+        touched.cells.add((cell.parent.title, cell.row, cell.column))
 
 
 def find_sheet(book: Workbook, title: str, specs: Sequence[TabSpec] = ()) -> Worksheet | None:
@@ -84,20 +119,31 @@ def set_text(cell, value: str) -> None:
     """Store a value as text, so '=1+1' or '+44 …' is never run as a formula."""
     cell.value = value
     cell.data_type = "s"
+    _record(cell)
+
+
+def clear(cell) -> None:
+    """Empty a cell (its style stays)."""
+    cell.value = None
+    _record(cell)
 
 
 def ensure_tab(book: Workbook, spec: TabSpec, specs: Sequence[TabSpec] = ()) -> TabRepair:
-    """Create the tab or add its missing headers (``tab_repair``); freeze row 1 and add
-    dropdowns when it changed. A tab renamed by a coordinator is repaired, not made again."""
+    """Create the tab or add its missing headers (``tab_repair``); a tab made here gets row 1
+    frozen and its dropdowns. A tab that was there (renamed by a coordinator, perhaps) only
+    gets its missing headers: its view and its rules are the coordinator's."""
     sheet = find_sheet(book, spec.title, specs or (spec,))
     created = sheet is None
     if sheet is None:
         sheet = book.create_sheet(spec.title)
+        touched = _touched.get()
+        if touched is not None:
+            touched.created.append(sheet.title)
     plan = plan_tab(spec, grid(sheet), created)
     for row_number, row in enumerate(plan.block, start=1):
         for column, value in enumerate(row, start=plan.column):
             set_text(sheet.cell(row_number, column), value)
-    if plan.repair.changed:
+    if created:
         sheet.freeze_panes = "A2"
         add_dropdowns(sheet, plan.dropdowns(spec))
     return plan.repair
