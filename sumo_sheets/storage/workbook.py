@@ -7,19 +7,11 @@ changed on disk.
 
 A spreadsheet program that has the file open holds a copy from before the site's later writes,
 and saving it would undo them. So while such a program's lock file sits beside the workbook,
-each row appended and each row changed is also recorded in a journal,
-``<workbook>.pending.jsonl``, one JSON object a line::
-
-    {"op": "append", "tab": "Signups", "id": "X1", "header": [...], "row": [...], "at": "..."}
-    {"op": "update", "tab": "Signups", "id_header": "ID", "id": "X1",
-     "changes": {"Status": "cancelled"}, "previous": {"Status": "confirmed"}, "at": "..."}
-
-Whenever the workbook is reloaded after someone else changed it, journal entries whose effect is
-missing are applied again: a row whose ID is no longer in its tab is appended again, and an
-update is made again only where the row's cells still hold their previous values (otherwise a
-person changed them on purpose, and that wins). Rows deleted that are not in the journal stay
-deleted. Once no spreadsheet program's lock file is present, the saved file holds every effect
-and the journal is removed.
+each row appended or changed is also recorded in a journal (``<workbook>.pending.jsonl``, see
+``workbook_journal``). Whenever the workbook is reloaded after someone else changed it, journal
+entries whose effect is missing are applied again (an update only where the row's cells still
+hold their previous values: otherwise a person changed them on purpose, and that wins). Once no
+spreadsheet program's lock file is present, the journal is removed.
 
 This module is the backend itself; the file's saving and clean-up are in ``workbook_files``,
 reading and writing tabs in ``workbook_sheets``, the journal in ``workbook_journal``.
