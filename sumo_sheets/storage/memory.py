@@ -63,10 +63,7 @@ class MemoryStorage:
             cells = cells_to_change(_trimmed(tab), title, row_id, changes, id_header)
             if cells is None:
                 return False
-            for row, column, value in cells:
-                line = tab[row - 1]
-                line.extend([""] * (column - len(line)))
-                line[column - 1] = str(value)
+            _set_cells(tab, cells)
             return True
 
     def replace_row(
@@ -84,10 +81,7 @@ class MemoryStorage:
             cells = cells_to_replace(_trimmed(tab), expected, row, near, id_header)
             if cells is None:
                 return False
-            for number, column, value in cells:
-                line = tab[number - 1]
-                line.extend([""] * (column - len(line)))
-                line[column - 1] = str(value)
+            _set_cells(tab, cells)
             return True
 
     def ensure_tab(self, spec: TabSpec) -> TabRepair:
@@ -160,3 +154,11 @@ def _trimmed(rows: Sequence[Sequence[str]]) -> Grid:
     while grid and not grid[-1]:
         grid.pop()
     return grid
+
+
+def _set_cells(tab: Grid, cells) -> None:
+    """Write (row, column, value) cells into a tab, widening short rows as a sheet would."""
+    for row, column, value in cells:
+        line = tab[row - 1]
+        line.extend([""] * (column - len(line)))
+        line[column - 1] = str(value)
