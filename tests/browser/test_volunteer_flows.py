@@ -73,6 +73,7 @@ def test_a_new_volunteer_signs_up_from_the_week_sees_their_name_and_cancels(page
 
     page.get_by_role("link", name="See it on the schedule").click()
     expect(day_section(page, day)).to_contain_text(name)
+    expect(day_section(page, day).locator("mark.you")).to_contain_text(name)
 
     page.goto(manage_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your Live Chat signups")
@@ -81,7 +82,21 @@ def test_a_new_volunteer_signs_up_from_the_week_sees_their_name_and_cancels(page
     check_a11y(page)
     shoot(page, "manage")
 
-    page.get_by_role("button", name=re.compile(r"^Cancel Helper")).click()
+    expect(page.locator(".my-signups a", has_text="Google Calendar")).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/calendar/render\?action=TEMPLATE")
+    )
+    expect(page.get_by_role("link", name="Subscribe in your calendar")).to_have_attribute(
+        "href", re.compile(r"^webcal://")
+    )
+
+    # Cancel asks first, naming the shift; nothing changes until it is confirmed.
+    page.get_by_role("link", name=re.compile(r"^Cancel Helper")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel this signup?")
+    expect(page.locator(".lede")).to_contain_text(f"Helper, {weekday[:3]}")
+    assert_no_sideways_scroll(page)
+    check_a11y(page)
+    shoot(page, "cancel-confirm")
+    page.get_by_role("button", name=re.compile(r"^Yes, cancel Helper")).click()
     expect(page.get_by_role("status")).to_contain_text(f"Cancelled: Helper, {weekday[:3]}")
     expect(page.get_by_text("No upcoming signups.")).to_be_visible()
     check_a11y(page)
