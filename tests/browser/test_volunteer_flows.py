@@ -227,3 +227,25 @@ def test_the_browsers_own_zone_is_used_from_the_first_visit(
     expect(page.get_by_label("Times shown in")).to_have_value(zone)
     assert {c["name"]: c["value"] for c in page.context.cookies()}["tz"] == zone.replace("/", "%2F")
     shoot(page)
+
+
+def test_a_volunteer_drops_the_first_hour_of_a_long_signup_on_a_phone(phone, shoot):
+    phone.goto("/signup?role=advisor&start=2026-12-02T16:00Z")
+    phone.get_by_label("Your name").fill("Sam Shorter")
+    phone.get_by_label("Email or chat nick").fill("sam.shorter@example.org")
+    phone.get_by_label("Hours").fill("3")
+    phone.get_by_role("button", name="Sign up").click()
+    phone.goto(phone.locator(".manage-link a").get_attribute("href"))
+
+    phone.get_by_role("link", name=re.compile(r"^Cancel or shorten Advisor")).click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Cancel this signup?")
+    phone.get_by_label("Hours to keep").select_option(label="Keep 17:00–19:00, drop 16:00–17:00")
+    assert_no_sideways_scroll(phone)
+    check_a11y(phone)
+    shoot(phone, "choose")
+    phone.get_by_role("button", name="Shorten my signup").click()
+
+    expect(phone.get_by_role("status")).to_contain_text(
+        "Shortened: you are now Advisor, Wed 2 Dec 2026, 17:00–19:00 UTC"
+    )
+    expect(phone.locator(".my-signups")).to_contain_text("Advisor, Wed 2 Dec 17:00")
