@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from icalendar import Calendar, Event
 
@@ -115,6 +116,34 @@ def signup_event(signup: Signup, now: datetime, manage_url: str) -> Event:
     return event
 
 
+def _stamp(moment: datetime) -> str:
+    return f"{_utc(moment):%Y%m%dT%H%M%SZ}"
+
+
+def google_link(signup: Signup, manage_url: str) -> str:
+    """An "Add to Google Calendar" address for one signup (Google's event template)."""
+    query = {
+        "action": "TEMPLATE",
+        "text": f"{TITLE} — {signup.role.label}",
+        "dates": f"{_stamp(signup.start)}/{_stamp(signup.end)}",
+        "details": f"See or cancel your signups: {manage_url}",
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_link(signup: Signup, manage_url: str) -> str:
+    """An "Add to Outlook" address for one signup (Outlook on the web's compose deep link)."""
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": f"{TITLE} — {signup.role.label}",
+        "startdt": f"{_utc(signup.start):%Y-%m-%dT%H:%M:%SZ}",
+        "enddt": f"{_utc(signup.end):%Y-%m-%dT%H:%M:%SZ}",
+        "body": f"See or cancel your signups: {manage_url}",
+    }
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
+
+
 def signups_calendar(signups: Iterable[Signup], now: datetime, manage_url: str) -> bytes:
     """A volunteer's signups as a calendar (feed or email attachment)."""
     calendar = _calendar(f"{TITLE}: my shifts", "Your SUMO Live Chat signups.")
@@ -129,36 +158,50 @@ def schedule_calendar(
     weeks: int,
     site_url: str = "",
     stamp: datetime | None = None,
+    role: Role | None = None,
 ) -> bytes:
-    """Every staffed block from this week on, for ``weeks`` weeks, with who is on (names only).
+    """Every staffed block from today on, to the end of the open weeks, with who is on
+    (names only); blocks of days already over are left out.
 
-    ``site_url``, when given, links each event to its week's page.
+    ``site_url``, when given, links each event to its week's page. ``role``, when given,
+    keeps only that role: the blocks where it is wanted or someone holds it, and only its
+    line in each event.
     """
     zone = data.settings.time_zone
-    monday = week_start(now.astimezone(zone).date())
+    today = now.astimezone(zone).date()
+    monday = week_start(today)
     blocks = [
         block
         for n in range(max(weeks, 1))
         for block in data.blocks_for(monday + timedelta(days=7 * n))
+        if block.local_day >= today
     ]
-    calendar = _calendar(
-        f"{TITLE} schedule", "Who is on SUMO Live Chat, hour by hour (times in UTC)."
-    )
+    title = f"{TITLE} schedule" + (f": {role.plural}" if role else "")
+    calendar = _calendar(title, "Who is on SUMO Live Chat, hour by hour (times in UTC).")
     for view in build_block_views(blocks, data.signups, data.settings, now):
+        if role is not None and not _has_role(view, role):
+            continue
         # DTSTAMP is when the content last changed, so an unchanged feed is byte-identical.
-        calendar.add_component(_block_event(view, stamp or now, site_url))
+        calendar.add_component(_block_event(view, stamp or now, site_url, role))
     return calendar.to_ical()
 
 
-def _block_event(view: BlockView, now: datetime, site_url: str) -> Event:
+def _has_role(view: BlockView, role: Role) -> bool:
+    if role is Role.ANCHOR:
+        return True
+    return any(h.people[role] or h.wanted.get(role, 0) for h in view.hours)
+
+
+def _block_event(view: BlockView, now: datetime, site_url: str, role: Role | None) -> Event:
     block = view.block
     event = Event()
     event.add("uid", block_uid(block.start))
     event.add("dtstamp", _utc(now))
     event.add("dtstart", _utc(block.start))
     event.add("dtend", _utc(block.end))
-    event.add("summary", one_line(f"{TITLE} — {block_summary(view)}"))
-    event.add("description", block_description(view))
+    summary = block_summary(view) if role is None else role_summary(view, role)
+    event.add("summary", one_line(f"{TITLE} — {summary}"))
+    event.add("description", block_description(view, role))
     # A team schedule, not the subscriber's own appointment: it must not mark them busy.
     event.add("transp", "TRANSPARENT")
     if site_url:
@@ -174,21 +217,34 @@ def block_summary(view: BlockView) -> str:
     return worst.label + (f", needs {', '.join(needs)}" if needs else "")
 
 
+def role_summary(view: BlockView, role: Role) -> str:
+    """One role's state in a block: who holds it, or that it is still needed."""
+    if role is Role.ANCHOR:
+        return f"Anchor: {_names(view.anchors)}" if view.anchors else "needs an Anchor"
+    return f"{role.plural}: " + ("needed" if _short_of(view, role) else "enough")
+
+
 def _short_of(view: BlockView, role: Role) -> bool:
     if role is Role.ANCHOR:
         return not view.anchors
     return any(len(h.people[role]) < h.wanted.get(role, 0) for h in view.hours)
 
 
-def block_description(view: BlockView) -> str:
-    """Who is on, hour by hour and role by role: names only, never contacts or notes."""
+def block_description(view: BlockView, only: Role | None = None) -> str:
+    """Who is on, hour by hour and role by role: names only, never contacts or notes.
+
+    ``only``, when given, keeps that role's lines alone.
+    """
     anchors = _names(view.anchors) or "nobody yet"
-    lines = [f"Anchor: {anchors}"]
+    lines = [f"Anchor: {anchors}"] if only in (None, Role.ANCHOR) else []
     for hour in view.hours:
-        lines.append("")
+        if only is Role.ANCHOR:
+            break
+        if lines:
+            lines.append("")
         lines.append(f"{_span(hour.start, hour.start + HOUR)} — {hour.coverage.label}")
         for role in Role:
-            if role is Role.ANCHOR:
+            if role is Role.ANCHOR or only not in (None, role):
                 continue
             wanted = hour.wanted.get(role, 0)
             people = hour.people[role]

@@ -389,7 +389,7 @@ def test_a_lost_link_is_emailed_only_to_an_address_that_signed_up(workbook_path,
 def test_after_opening_the_manage_link_the_week_marks_the_volunteers_own_places(app):
     client = app.test_client()
     link = manage_link(client, role="anchor")
-    manage_link(client, name="Bo", contact="bo@example.org")
+    manage_link(app.test_client(), name="Bo", contact="bo@example.org")
     stranger = app.test_client()
     assert '<mark class="you">' not in stranger.get("/?week=2026-W49").get_data(as_text=True)
 

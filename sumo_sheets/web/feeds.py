@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
 from .. import calendar
+from ..model import Role
 from ..tokens import BadToken
 from .web import (
     conditional,
@@ -33,7 +34,14 @@ def _ics(body: bytes, filename: str, cache: str) -> Response:
 
 @bp.get("/schedule.ics")
 def schedule_ics():
-    """Every staffed block of the open weeks with who is on, to subscribe to."""
+    """Every staffed block from today to the end of the open weeks with who is on, to
+    subscribe to; ``?role=monitor`` (helper, anchor, advisor, monitor) keeps one role."""
+    asked = request.args.get("role", "").strip().lower()
+    try:
+        role = Role(asked) if asked else None
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        return error_page(400, "No such role", f"The role must be one of {names}.")
     data = reader().latest()
     body = calendar.schedule_calendar(
         data,
@@ -41,11 +49,13 @@ def schedule_ics():
         data.settings.weeks_open,
         site_url=site_url(),
         stamp=content_changed_at(),
+        role=role,
     )
     # Shared caches may keep it only when its links come from SITE_URL, not from a Host
     # header the requester chose.
     shared = "public" if current_app.config.get("SITE_URL") else "private"
-    return _ics(body, "sumo-livechat-schedule.ics", f"{shared}, max-age=300")
+    name = f"sumo-livechat-{role.value}s.ics" if role else "sumo-livechat-schedule.ics"
+    return _ics(body, name, f"{shared}, max-age=300")
 
 
 @bp.get("/my/<token>.ics")

@@ -14,13 +14,16 @@ from flask import (
     get_flashed_messages,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
 
-from .. import mail, services, timezones
+from .. import calendar, mail, services, timezones
 from ..contacts import is_email
 from ..forms import CancelForm, LostLinkForm
+from ..model import HOUR
+from ..services import shortening
 from ..storage import StorageError
 from ..tokens import BadToken, Grant, ManageLinks, manage_url
 from .web import (
@@ -31,6 +34,7 @@ from .web import (
     outbox,
     owned,
     reader,
+    manage_page_url,
     send_mail,
     site_url,
     viewer_zone,
@@ -77,12 +81,107 @@ def signups(token: str):
         not_counted=[s for s in mine if s.over_maximum and not s.cancelled and s.end > at],
         weeks=services.hours_by_week(upcoming, zone),
         can_cancel={s.id: services.can_cancel(s, at, cutoff) for s in upcoming},
+        add_links=_add_links(upcoming, manage_page_url(token)),
+        webcal_url=_webcal(url_for("feeds.my_ics", token=token)),
         cutoff=cutoff,
         stale_since=data.stale_since,
         zone=zone,
         messages=get_flashed_messages(with_categories=True),
         form=CancelForm(),
     )
+
+
+def _add_links(signups: list, manage: str) -> dict[str, tuple[str, str]]:
+    """Per signup: its "Add to Google Calendar" and Outlook addresses."""
+    return {
+        s.id: (calendar.google_link(s, manage), calendar.outlook_link(s, manage)) for s in signups
+    }
+
+
+def _webcal(path: str) -> str:
+    """A feed's subscribe address: the site's own address with webcal:// for its scheme."""
+    base = site_url().rstrip("/")
+    return "webcal://" + base.split("://", 1)[-1] + path
+
+
+def _held(grant: Grant, signup_id: str):
+    """The confirmed upcoming signup with that ID this link reaches, from the cached copy."""
+    held = next((s for s in owned(reader().latest(), grant) if s.id == signup_id), None)
+    return held if held is not None and held.confirmed and held.end > now() else None
+
+
+@bp.get("/my/<token>/cancel/<signup_id>")
+def confirm_cancel(token: str, signup_id: str):
+    """Ask before cancelling, naming the shift; offer to keep only part of a long one."""
+    grant = _grant_from(token)
+    held = _held(grant, signup_id)
+    if held is None:
+        flash(NOT_YOURS, "error")
+        return redirect(url_for(".signups", token=token), code=303)
+    zone = viewer_zone()
+    spans = shortening.shorter_spans(held) if shortening.can_shorten(held) else []
+    return render_template(
+        "my_cancel.html",
+        token=token,
+        signup=held,
+        shift=timezones.format_span(held.start, held.end, zone),
+        can_cancel=services.can_cancel(held, now(), _cutoff()),
+        spans=[(_span_value(held, a, b), _span_label(held, a, b, zone)) for a, b in spans],
+        form=CancelForm(),
+    )
+
+
+def _span_value(signup, start, end) -> str:
+    return f"{int((start - signup.start) / HOUR)}-{int((end - signup.start) / HOUR)}"
+
+
+def _span_label(signup, start, end, zone) -> str:
+    dropped = []
+    if start > signup.start:
+        dropped.append(f"{timezones.clock(signup.start, zone)}–{timezones.clock(start, zone)}")
+    if end < signup.end:
+        dropped.append(f"{timezones.clock(end, zone)}–{timezones.clock(signup.end, zone)}")
+    kept = f"{timezones.clock(start, zone)}–{timezones.clock(end, zone)}"
+    return f"Keep {kept}, drop {' and '.join(dropped)}"
+
+
+@bp.post("/my/<token>/shorten/<signup_id>")
+def shorten(token: str, signup_id: str):
+    """Keep only part of a multi-hour signup (its Date/Start/End cells change, nothing else)."""
+    grant = _grant_from(token)
+    if not CancelForm().validate_on_submit():
+        abort(400, description="This form has expired; please reload the page and try again.")
+    back = redirect(url_for(".signups", token=token), code=303)
+    held = _held(grant, signup_id)
+    span = _span_asked(held, request.form.get("keep", "")) if held else None
+    if held is None or span is None:
+        flash(NOT_YOURS if held is None else "Choose which hours to keep.", "error")
+        return back
+    manage = links()
+    zone = viewer_zone()
+    try:
+        result = shortening.shorten_own_signup(
+            reader(), lambda s: manage.owns(grant, s.contact, s.id), signup_id, span, now(),
+            _cutoff(),
+        )
+    except (services.TooLateToCancel, shortening.CannotShorten) as refusal:
+        flash(timezones.describe(refusal, zone), "error")
+        return back
+    if result is None:
+        flash(NOT_YOURS, "error")
+        return back
+    after = result[1]
+    shift = timezones.format_span(after.start, after.end, zone)
+    flash(f"Shortened: you are now {after.role.label}, {shift}. Thank you.", "done")
+    return back
+
+
+def _span_asked(signup, text: str):
+    """The span a "first-last" hour pair names, or None if it is not a number pair."""
+    first, _, last = text.partition("-")
+    if not (first.isdigit() and last.isdigit()):
+        return None
+    return signup.start + int(first) * HOUR, signup.start + int(last) * HOUR
 
 
 @bp.post("/my/<token>/cancel/<signup_id>")

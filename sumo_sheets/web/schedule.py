@@ -52,10 +52,12 @@ def week():
 
 
 def _my_signup_ids(data: services.SheetData) -> set[str]:
-    """IDs of the viewer's own signups, known once they have opened their manage link here."""
+    """IDs of the viewer's own signups: those this browser made, and all its manage link
+    reaches once it has been opened here."""
+    made = {str(i) for i in session.get("made") or []}
     token = session.get("me")
     grant = grant_or_none(token) if token else None
-    return {s.id for s in owned(data, grant)} if grant else set()
+    return made | ({s.id for s in owned(data, grant)} if grant else set())
 
 
 @bp.get("/api/week")

@@ -73,6 +73,7 @@ def test_a_new_volunteer_signs_up_from_the_week_sees_their_name_and_cancels(page
 
     page.get_by_role("link", name="See it on the schedule").click()
     expect(day_section(page, day)).to_contain_text(name)
+    expect(day_section(page, day).locator("mark.you")).to_contain_text(name)
 
     page.goto(manage_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your Live Chat signups")
@@ -81,7 +82,21 @@ def test_a_new_volunteer_signs_up_from_the_week_sees_their_name_and_cancels(page
     check_a11y(page)
     shoot(page, "manage")
 
-    page.get_by_role("button", name=re.compile(r"^Cancel Helper")).click()
+    expect(page.locator(".my-signups a", has_text="Google Calendar")).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/calendar/render\?action=TEMPLATE")
+    )
+    expect(page.get_by_role("link", name="Subscribe in your calendar")).to_have_attribute(
+        "href", re.compile(r"^webcal://")
+    )
+
+    # Cancel asks first, naming the shift; nothing changes until it is confirmed.
+    page.get_by_role("link", name=re.compile(r"^Cancel Helper")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel this signup?")
+    expect(page.locator(".lede")).to_contain_text(f"Helper, {weekday[:3]}")
+    assert_no_sideways_scroll(page)
+    check_a11y(page)
+    shoot(page, "cancel-confirm")
+    page.get_by_role("button", name=re.compile(r"^Yes, cancel Helper")).click()
     expect(page.get_by_role("status")).to_contain_text(f"Cancelled: Helper, {weekday[:3]}")
     expect(page.get_by_text("No upcoming signups.")).to_be_visible()
     check_a11y(page)
@@ -212,3 +227,25 @@ def test_the_browsers_own_zone_is_used_from_the_first_visit(
     expect(page.get_by_label("Times shown in")).to_have_value(zone)
     assert {c["name"]: c["value"] for c in page.context.cookies()}["tz"] == zone.replace("/", "%2F")
     shoot(page)
+
+
+def test_a_volunteer_drops_the_first_hour_of_a_long_signup_on_a_phone(phone, shoot):
+    phone.goto("/signup?role=advisor&start=2026-12-02T16:00Z")
+    phone.get_by_label("Your name").fill("Sam Shorter")
+    phone.get_by_label("Email or chat nick").fill("sam.shorter@example.org")
+    phone.get_by_label("Hours").fill("3")
+    phone.get_by_role("button", name="Sign up").click()
+    phone.goto(phone.locator(".manage-link a").get_attribute("href"))
+
+    phone.get_by_role("link", name=re.compile(r"^Cancel or shorten Advisor")).click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Cancel this signup?")
+    phone.get_by_label("Hours to keep").select_option(label="Keep 17:00–19:00, drop 16:00–17:00")
+    assert_no_sideways_scroll(phone)
+    check_a11y(phone)
+    shoot(phone, "choose")
+    phone.get_by_role("button", name="Shorten my signup").click()
+
+    expect(phone.get_by_role("status")).to_contain_text(
+        "Shortened: you are now Advisor, Wed 2 Dec 2026, 17:00–19:00 UTC"
+    )
+    expect(phone.locator(".my-signups")).to_contain_text("Advisor, Wed 2 Dec 17:00")
