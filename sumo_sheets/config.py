@@ -102,11 +102,17 @@ DEFAULTS: dict[str, Any] = {
     "SHEETS_TIMEOUT": retry.CALL_TIMEOUT_SECONDS,
     # Form POSTs allowed per client address (GETs are never limited); kept in Redis when
     # REDIS_URL is set, so every worker counts together, else in each process's memory.
+    # Only posts that write count (a refused form is free), and one address may be a room of
+    # volunteers on one event Wi-Fi: 30 people each signing up for a shift or two in a minute,
+    # and for a few more within the hour (see docs/security.md, "Rate limits").
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_SIGNUP": "10 per minute;60 per hour",
-    "RATELIMIT_FINDINGS": "10 per minute;60 per hour",
+    "RATELIMIT_SIGNUP": "30 per minute;300 per hour",
+    # Every signup try, refused or not: refusals confirm a contact is busy, so probing them
+    # stays bounded, well above what a room correcting its typos sends.
+    "RATELIMIT_SIGNUP_TRIES": "120 per minute;1000 per hour",
+    "RATELIMIT_FINDINGS": "30 per minute;300 per hour",
     # Cancelling a weekly repeat is one POST per week.
-    "RATELIMIT_CANCEL": "20 per minute;100 per hour",
+    "RATELIMIT_CANCEL": "60 per minute;300 per hour",
     # Each try may send an email, so fewer.
     "RATELIMIT_LOST_LINK": "5 per hour",
 }

@@ -1,4 +1,10 @@
-"""Rate limits on the forms' POSTs, per client address, with a friendly 429 page."""
+"""Rate limits on the forms' POSTs, per client address, with a friendly 429 page.
+
+Only posts that do something count: a saved signup or finding, a cancel, a lost-link request.
+A form sent back for a typo, an expired CSRF token or a full role costs nothing, so a room of
+volunteers behind one event Wi-Fi address is not locked out by each other's mistakes. A looser
+limit on every signup try (refusals included) still bounds probing with refused forms.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +23,17 @@ from .web.web import error_page
 
 log = logging.getLogger(__name__)
 
-# Each form's endpoint and the setting that holds its limits ("10 per minute;60 per hour").
+# Each form's endpoint and the setting that holds its limits ("30 per minute;300 per hour"),
+# counting only posts that did something (a redirect after a write, or a page sent back OK).
 LIMITED_POSTS = {
     "signup.form": "RATELIMIT_SIGNUP",
     "coordinators.findings": "RATELIMIT_FINDINGS",
     "mine.cancel": "RATELIMIT_CANCEL",
     "mine.lost_link": "RATELIMIT_LOST_LINK",
 }
+# Forms whose refusals say something (a signup refused because the contact is busy then), and
+# the setting that limits every try of them, refused or not.
+LIMITED_TRIES = {"signup.form": "RATELIMIT_SIGNUP_TRIES"}
 
 
 def init_app(app: Flask) -> Limiter:
@@ -38,7 +48,11 @@ def init_app(app: Flask) -> Limiter:
     limiter.init_app(app)
     for endpoint, setting in LIMITED_POSTS.items():
         app.view_functions[endpoint] = limiter.limit(
-            _setting(setting), methods=["POST"], deduct_when=_counts
+            _setting(setting), methods=["POST"], deduct_when=_did_something, scope=endpoint
+        )(app.view_functions[endpoint])
+    for endpoint, setting in LIMITED_TRIES.items():
+        app.view_functions[endpoint] = limiter.limit(
+            _setting(setting), methods=["POST"], deduct_when=_counts, scope=f"{endpoint} tries"
         )(app.view_functions[endpoint])
     app.extensions["sumo_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many)
@@ -50,8 +64,15 @@ def _setting(name: str):
     return lambda: str(current_app.config[name])
 
 
+def _did_something(response) -> bool:
+    """A POST counts when it did what it was sent for: a 303 after a saved signup, finding or
+    cancel, or a lost-link page answered 200. A refused form (422 for a typo, 400 for CSRF,
+    409 for a place just taken or a full role, 503 for a sheet that cannot be read) is free."""
+    return response.status_code < 400 and _counts(response)
+
+
 def _counts(response) -> bool:
-    """A POST counts unless its CSRF token failed: an expired form is no attempt to abuse."""
+    """A try counts unless its CSRF token failed: an expired form is no attempt to abuse."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return True
     try:

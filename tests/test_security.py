@@ -74,7 +74,7 @@ def test_behind_a_proxy_its_forwarded_https_turns_on_hsts_and_secure_cookies(tmp
     response = client.get("/signup?tz=Europe/Berlin", headers={"X-Forwarded-Proto": "https"})
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     cookies = response.headers.getlist("Set-Cookie")
-    assert {cookie.split("=")[0] for cookie in cookies} >= {"session", "tz"}
+    assert {cookie.split("=")[0] for cookie in cookies} >= {"session", "tz_chosen"}
     assert all("Secure" in cookie for cookie in cookies)
 
 

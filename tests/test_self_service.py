@@ -69,7 +69,7 @@ def test_times_show_in_the_zone_asked_for_and_it_is_remembered(client):
     assert "Times are in Europe/Berlin" in words
     # Monday's 14:00 UTC block is 15:00 in Berlin in winter, with UTC beside.
     assert "15:00–17:00 (14:00–16:00 UTC)" in words
-    assert "tz=Europe/Berlin" in page.headers["Set-Cookie"]
+    assert "tz_chosen=Europe/Berlin" in " ".join(page.headers.getlist("Set-Cookie"))
 
     again = text(client.get("/?week=2026-W49"))
     assert "Times are in Europe/Berlin" in again

@@ -53,3 +53,37 @@ def test_each_signup_form_has_its_own_range_of_weeks(app):
         assert [v.max for v in short.repeat_weeks.validators[1:]] == [4]
         assert [v.max for v in long.repeat_weeks.validators[1:]] == [12]
         assert SignupForm().repeat_weeks.validators[1].max == 52
+
+
+def test_a_city_name_is_a_zone_and_a_wrong_name_gets_the_nearest_zone_suggested():
+    assert timezones.parse_zone("Berlin") == BERLIN
+    assert timezones.parse_zone("berlin") == BERLIN
+    assert timezones.parse_zone("los angeles").key == "America/Los_Angeles"
+    assert timezones.parse_zone("TOKYO").key == "Asia/Tokyo"
+    assert timezones.parse_zone("europe/berlin") == BERLIN
+    assert timezones.parse_zone("Buenos Aires").key == "America/Argentina/Buenos_Aires"
+    with pytest.raises(timezones.UnknownZone, match="did you mean Europe/Berlin"):
+        timezones.parse_zone("Berlinn")
+    with pytest.raises(timezones.UnknownZone, match="such as Europe/Berlin"):
+        timezones.parse_zone("Nowhere at all")
+
+
+def test_the_selector_lists_canonical_places_by_region_with_their_current_offset():
+    names = timezones.zone_names()
+    assert names[0] == "UTC" and "Europe/Berlin" in names and "Asia/Kolkata" in names
+    assert not [name for name in names if name.startswith(("US/", "Etc/"))]
+    assert "Asia/Calcutta" not in names  # an alias of Asia/Kolkata
+    regions = [region for region, _ in timezones.zone_groups()]
+    assert regions[:3] == ["UTC", "Africa", "America"]
+    winter, summer = MOMENT, datetime(2026, 7, 1, tzinfo=UTC)
+    assert timezones.zone_label("Europe/Berlin", winter) == "Berlin (UTC+01:00)"
+    assert timezones.zone_label("Europe/Berlin", summer) == "Berlin (UTC+02:00)"
+    assert timezones.zone_label("America/Los_Angeles", winter) == "Los Angeles (UTC-08:00)"
+    assert timezones.zone_label("Asia/Kathmandu", winter) == "Kathmandu (UTC+05:45)"
+    assert timezones.zone_label("UTC", winter) == "UTC"
+
+
+def test_a_chosen_zone_is_remembered_before_the_browsers():
+    assert timezones.remembered_zone("Europe/Berlin", "Asia%2FTokyo") == BERLIN
+    assert timezones.remembered_zone(None, "Europe%2FBerlin") == BERLIN
+    assert timezones.remembered_zone("garbage", None) == timezones.UTC_ZONE

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import lru_cache
+from urllib.parse import unquote
 
 from flask import (
     Flask,
@@ -56,32 +57,48 @@ def now() -> datetime:
 
 
 def viewer_zone(strict: bool = True):
-    """The zone to show times in: ?tz=, else the remembered choice, else UTC.
+    """The zone to show times in: ?tz=, else the zone chosen before, else the browser's (which
+    static/tz.js keeps in a cookie), else UTC. ?tz=auto forgets a choice.
 
     ``strict`` answers a garbled ?tz= with a 400; pages drawn for an error ignore it.
     """
     if "viewer_zone" not in g:
+        asked = request.args.get("tz")
+        chosen_before = request.cookies.get(timezones.TZ_CHOSEN_COOKIE)
+        if asked == timezones.FOLLOW_BROWSER:
+            g.forget_zone, asked, chosen_before = bool(chosen_before), None, None
         try:
-            chosen = timezones.chosen_zone(request.args.get("tz"), strict)
+            chosen = timezones.chosen_zone(asked, strict)
         except timezones.UnknownZone as error:
             abort(400, description=str(error))
         if chosen is not None:
             g.remember_zone = chosen.key
-        cookie = request.cookies.get(timezones.TZ_COOKIE)
-        g.viewer_zone = chosen or timezones.remembered_zone(cookie)
+        browser = request.cookies.get(timezones.TZ_COOKIE)
+        g.viewer_zone = chosen or timezones.remembered_zone(chosen_before, browser)
+        before = timezones.zone_or(unquote(chosen_before or ""), None)
+        g.zone_chosen = chosen is not None or before is not None
     return g.viewer_zone
 
 
+def _browser_zone_key() -> str | None:
+    """The browser's own zone as tz.js last saw it, when it names one."""
+    zone = timezones.zone_or(unquote(request.cookies.get(timezones.TZ_COOKIE) or ""), None)
+    return zone.key if zone else None
+
+
 def remember_zone(response):
-    """Keep a zone chosen with ?tz= for the next pages (a cookie, so no account is needed)."""
+    """Keep a zone chosen with ?tz= for the next pages (a cookie, so no account is needed),
+    or forget it after ?tz=auto. The browser's own zone is tz.js's cookie, never set here."""
     if g.get("remember_zone"):
         response.set_cookie(
-            timezones.TZ_COOKIE,
+            timezones.TZ_CHOSEN_COOKIE,
             g.remember_zone,
             max_age=365 * 86400,
             samesite="Lax",
             secure=request.is_secure,
         )
+    elif g.get("forget_zone"):
+        response.delete_cookie(timezones.TZ_CHOSEN_COOKIE, samesite="Lax", secure=request.is_secure)
     return response
 
 
@@ -235,22 +252,38 @@ def register_error_pages(app: Flask) -> None:
 # -- template helpers -----------------------------------------------------------------------
 
 
-@cache
-def _zone_option_html() -> dict[str, str]:
-    """Each zone's <option>, escaped once per process: the list is 550 entries long."""
-    return {
-        name: f'<option value="{escape(name)}">{escape(name.replace("_", " "))}</option>'
-        for name in timezones.zone_names()
-    }
+@lru_cache(maxsize=2)
+def _zone_groups_html(hour: datetime) -> str:
+    """Every zone's <option>, by region, with its offset at ``hour``: built once an hour."""
+    groups = []
+    for region, names in timezones.zone_groups():
+        options = "".join(
+            f'<option value="{escape(name)}">{escape(timezones.zone_label(name, hour))}</option>'
+            for name in names
+        )
+        groups.append(f'<optgroup label="{escape(region)}">{options}</optgroup>')
+    return "".join(groups)
 
 
 def zone_options(selected: str) -> Markup:
-    """The zone selector's options with ``selected`` chosen, without re-rendering 550 tags."""
-    options = _zone_option_html()
-    chosen = options.get(selected, "").replace("<option ", "<option selected ", 1)
-    # Safe: every option was built from escape()d zone names in _zone_option_html.
-    joined = "".join(chosen if name == selected else html for name, html in options.items())
-    return Markup(joined)  # nosec B704
+    """The zone selector's options: the zone shown first (selected), then the browser's own
+    when the viewer chose another (choosing it follows the browser again), then every zone by
+    region with its current offset."""
+    hour = now().replace(minute=0, second=0, microsecond=0)
+    first = f'<option value="{escape(selected)}" selected>{escape(_label(selected, hour))}</option>'
+    browser = _browser_zone_key()
+    if browser and browser != selected:
+        follow = f"This device: {_label(browser, hour)}"
+        first += f'<option value="{timezones.FOLLOW_BROWSER}">{escape(follow)}</option>'
+    # Safe: every option was built from escape()d zone names and labels.
+    return Markup(first + _zone_groups_html(hour))  # nosec B704
+
+
+def _label(name: str, hour: datetime) -> str:
+    """A zone's selector label; a zone off the list (an alias a browser reports) by its name."""
+    if name in timezones.zone_names():
+        return timezones.zone_label(name, hour)
+    return f"{name.replace('_', ' ')} ({timezones.offset(timezones.ZoneInfo(name), hour)})"
 
 
 def signup_url(role: Role, start: datetime) -> str:
@@ -288,7 +321,7 @@ def register_template_helpers(app: Flask) -> None:
         signup_url=signup_url,
         today=today,
         viewer_zone=lambda: viewer_zone(strict=False),
-        zone_names=timezones.zone_names,
+        zone_chosen=lambda: g.get("zone_chosen", False),
         zone_options=zone_options,
         timedelta1=timedelta(days=1),
         timedelta4=timedelta(days=4),

@@ -205,7 +205,67 @@ def test_choosing_a_zone_changes_the_times_shown_and_is_remembered(page, shoot):
     page.goto("/?week=2026-W49")
     expect(first_block).to_have_text("23:00–01:00 (14:00–16:00 UTC)")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    assert cookies["tz"] == "Asia/Tokyo"
+    assert cookies["tz_chosen"] == "Asia/Tokyo"
+
+
+def test_a_zone_the_browser_reported_follows_it_when_it_moves(open_page, site):
+    # The laptop was in Berlin last time (tz.js kept that), and is now set to Tokyo.
+    page = open_page("desktop", timezone_id="Asia/Tokyo")
+    page.context.add_cookies([{"name": "tz", "value": "Europe%2FBerlin", "url": site}])
+    page.goto("/?week=2026-W49")
+    expect(page.locator(".lede")).to_contain_text("Times are in Asia/Tokyo")
+    expect(page.locator("article.block h3").first).to_have_text("23:00–01:00 (14:00–16:00 UTC)")
+    assert {c["name"]: c["value"] for c in page.context.cookies()}["tz"] == "Asia%2FTokyo"
+
+
+def test_a_chosen_zone_sticks_when_the_browser_is_elsewhere_until_the_device_is_followed(
+    open_page, shoot
+):
+    page = open_page("phone", timezone_id="Asia/Tokyo")
+    page.goto("/?week=2026-W49&tz=Europe/Berlin")
+    page.goto("/?week=2026-W49")
+    expect(page.locator(".lede")).to_contain_text("Times are in Europe/Berlin")
+    expect(page.locator("article.block h3").first).to_have_text("15:00–17:00 (14:00–16:00 UTC)")
+    # The selector offers the device's own zone back, right under the chosen one.
+    options = page.locator("#tz > option")
+    expect(options.nth(0)).to_have_text("Berlin (UTC+01:00)")
+    expect(options.nth(1)).to_have_text("This device: Tokyo (UTC+09:00)")
+    shoot(page)
+    page.get_by_label("Times shown in").select_option("auto")
+    page.get_by_role("button", name="Change").click()
+    expect(page.locator(".lede")).to_contain_text("Times are in Asia/Tokyo")
+    page.goto("/?week=2026-W49")
+    expect(page.locator(".lede")).to_contain_text("Times are in Asia/Tokyo")
+    assert "tz_chosen" not in {c["name"] for c in page.context.cookies()}
+
+
+def test_the_zone_selector_lists_places_by_region_with_their_offset_and_the_current_first(
+    open_page, shoot
+):
+    page = open_page("desktop", timezone_id="America/Los_Angeles")
+    page.goto("/?week=2026-W49")
+    expect(page.locator(".lede")).to_contain_text("Times are in America/Los Angeles")
+    select = page.get_by_label("Times shown in")
+    expect(select.locator("option").first).to_have_text("Los Angeles (UTC-08:00)")
+    regions = select.locator("optgroup").evaluate_all("groups => groups.map(g => g.label)")
+    assert regions[:3] == ["UTC", "Africa", "America"] and "Europe" in regions
+    values = select.locator("option").evaluate_all("options => options.map(o => o.value)")
+    assert "Europe/Berlin" in values and "Asia/Kolkata" in values
+    assert not [value for value in values if value.startswith(("US/", "Etc/"))]
+    expect(select.locator('optgroup[label="Asia"] option[value="Asia/Kathmandu"]')).to_have_text(
+        "Kathmandu (UTC+05:45)"
+    )
+    check_a11y(page)
+    shoot(page)
+
+
+def test_a_city_name_is_a_zone_and_a_misspelt_one_gets_a_suggestion(page, shoot):
+    page.goto("/?week=2026-W49&tz=berlin")
+    expect(page.locator(".lede")).to_contain_text("Times are in Europe/Berlin")
+    response = page.goto("/?week=2026-W49&tz=Berlinn")
+    assert response.status == 400
+    expect(page.locator("main")).to_contain_text("did you mean Europe/Berlin?")
+    assert_no_sideways_scroll(page)
 
 
 @pytest.mark.parametrize(
