@@ -58,7 +58,9 @@ def test_shortening_refuses_hours_outside_the_signup_and_an_anchors_block(app, w
 
     anchor_link = manage_link(app.test_client(), role="anchor", name="Bo", contact="bo@example.org")
     anchors = [r for r in signup_rows(workbook_path) if r["Role"] == "Anchor"]
-    assert "Or keep part of it" not in text(app.test_client().get(f"{anchor_link}/cancel/{anchors[0]['ID']}"))
+    assert "Or keep part of it" not in text(
+        app.test_client().get(f"{anchor_link}/cancel/{anchors[0]['ID']}")
+    )
 
 
 def test_the_manage_page_offers_webcal_google_and_outlook(app):
@@ -100,4 +102,6 @@ def test_the_week_marks_you_as_soon_as_this_browser_signed_up(app):
     manage_link(client, hours="2")
     page = client.get("/?week=2026-W49").get_data(as_text=True)
     assert '<mark class="you">Ann Example <span class="tag">you</span></mark>' in page
-    assert '<mark class="you">' not in app.test_client().get("/?week=2026-W49").get_data(as_text=True)
+    assert '<mark class="you">' not in app.test_client().get("/?week=2026-W49").get_data(
+        as_text=True
+    )

@@ -54,7 +54,9 @@ def shorter_spans(signup: Signup) -> list[tuple[datetime, datetime]]:
 def check_shorter(signup: Signup, start: datetime, end: datetime) -> None:
     """Raise CannotShorten unless ``start``–``end`` is one of the signup's shorter spans."""
     if not can_shorten(signup):
-        raise CannotShorten("Only a signup of two hours or more, not an Anchor's, can be shortened.")
+        raise CannotShorten(
+            "Only a signup of two hours or more, not an Anchor's, can be shortened."
+        )
     if (start, end) not in shorter_spans(signup):
         raise CannotShorten("Choose whole hours inside your signup, and drop at least one.")
 

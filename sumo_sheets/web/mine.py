@@ -30,11 +30,11 @@ from .web import (
     contact_url,
     links,
     mail_on,
+    manage_page_url,
     now,
     outbox,
     owned,
     reader,
-    manage_page_url,
     send_mail,
     site_url,
     viewer_zone,
@@ -161,7 +161,11 @@ def shorten(token: str, signup_id: str):
     zone = viewer_zone()
     try:
         result = shortening.shorten_own_signup(
-            reader(), lambda s: manage.owns(grant, s.contact, s.id), signup_id, span, now(),
+            reader(),
+            lambda s: manage.owns(grant, s.contact, s.id),
+            signup_id,
+            span,
+            now(),
             _cutoff(),
         )
     except (services.TooLateToCancel, shortening.CannotShorten) as refusal:
