@@ -28,6 +28,7 @@ from ..storage import StorageError
 from ..tokens import BadToken, Grant, ManageLinks, manage_url
 from .web import (
     contact_url,
+    grant_or_none,
     links,
     mail_on,
     manage_page_url,
@@ -235,8 +236,24 @@ def lost_link():
             # as fast, for an address that signed up and one that did not.
             outbox().submit(_lost_link_job(address, site_url()))
         sent = True
-    page = render_template("lost_link.html", form=form, sent=sent, mail_on=mail_on())
+    page = render_template(
+        "lost_link.html",
+        form=form,
+        sent=sent,
+        mail_on=mail_on(),
+        made_here=_links_made_here(),
+    )
     return page, (422 if form.errors else 200)
+
+
+def _links_made_here() -> list[tuple[str, str]]:
+    """The manage links this browser was given on its confirmation pages (signup ID, URL),
+    newest first: the way back for a chat nick, or when no mail can be sent."""
+    made = []
+    for signup_id, token in (session.get("signup_links") or {}).items():
+        if grant_or_none(token) is not None:
+            made.append((signup_id, manage_page_url(token)))
+    return made[::-1]
 
 
 def _lost_link_job(address: str, base_url: str):

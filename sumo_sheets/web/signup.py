@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import mail, services, timezones
 from ..contacts import is_email
 from ..forms import BadParameter, SignupForm, format_utc_start, parse_role, parse_utc_start
-from ..model import PlaceTaken, SignupRefused, week_start
+from ..model import HOUR, PlaceTaken, SignupRefused, SlotFull, block_at, week_start
 from ..storage import StorageError
 from .web import (
     contact_url,
@@ -63,8 +63,7 @@ def form():
     zone = viewer_zone()
     most_weeks = int(current_app.config["REPEAT_WEEKS_MAX"])
     form = SignupForm(most_weeks=most_weeks)
-    if request.method == "GET":
-        _prefill(form)
+    warning = _prefill(form, zone) if request.method == "GET" else None
     form.ensure_request_id()
     if timezones.zone_or(form.time_zone.data or "", None) is None:
         form.time_zone.data = zone.key  # the zone the volunteer sees, kept for their mail
@@ -89,18 +88,42 @@ def form():
         problem=trouble.problem,
         suggestion=trouble.suggestion,
         most_weeks=most_weeks,
+        warning=warning,
+        anchor_block=_anchor_block(form, data, zone),
     )
     return page, status
 
 
-def _prefill(form: SignupForm) -> None:
-    """The role and start a link asked for (?role=, ?start=)."""
+def _prefill(form: SignupForm, zone: ZoneInfo) -> str | None:
+    """The role and start a link asked for (?role=, ?start=), and the name and contact this
+    browser last signed up with; a warning when the link's hour has already begun."""
     role = query("role", parse_role)
     start = query("start", parse_utc_start)
     if role:
         form.role.data = role.value
+    form.name.data, form.contact.data = session.get("signer") or (None, None)
+    if start and start < now():
+        # An old link from a chat room: say so now, not after the form is sent.
+        passed = "has already passed" if start + HOUR <= now() else "has already started"
+        return f"This link is for {timezones.when(start, zone)}, which {passed}. Pick another hour."
     if start:
         form.start.data = format_utc_start(start)
+    return None
+
+
+def _anchor_block(form: SignupForm, data: services.SheetData | None, zone: ZoneInfo) -> str:
+    """What an Anchor takes: the whole block of the chosen start (14:00–16:00 UTC)."""
+    try:
+        start = parse_utc_start(form.start.data) if form.start.data else None
+    except BadParameter:
+        start = None
+    block = block_at(data.blocks_near(start), start) if data and start else None
+    if block is None:
+        return "the whole block the start you pick is in"
+    local = f"{timezones.clock(block.start, zone)}–{timezones.clock(block.end, zone)}"
+    if zone.key == "UTC":
+        return f"the whole block, {local} UTC"
+    return f"the whole block, {local} ({block.start:%H:%M}–{block.end:%H:%M} UTC)"
 
 
 _NOT_SAVED = {"POST": " Your signup was not saved."}
@@ -153,12 +176,22 @@ def _submit(form: SignupForm, data: services.SheetData | None, zone: ZoneInfo):
     except PlaceTaken as taken:
         form.start.errors.append(timezones.describe(taken, zone))
         return _Trouble(suggestion=taken.suggestion, taken=True)
+    except SlotFull as full:
+        form.role.errors.append(timezones.describe(full, zone))
+        return _Trouble(suggestion=_nearest_open(form, data))
     except SignupRefused as refusal:
         getattr(form, refusal.field).errors.append(timezones.describe(refusal, zone))
     except StorageError as error:
         log.error("signup not completed: %s %s", error.message, error.detail)
         return _Trouble(problem=_tab_gone_meanwhile() or error.message)
     return _Trouble()
+
+
+def _nearest_open(form: SignupForm, data: services.SheetData | None) -> datetime | None:
+    """The nearest hour where the same signup (same role) would be taken now."""
+    if data is None or (form.repeat_weeks.data or 1) > 1:
+        return None
+    return services.nearest_open_start(data, form.to_request(), data.signups, now())
 
 
 def _tab_gone_meanwhile() -> str | None:
@@ -180,6 +213,8 @@ def _signed_up(kept: list, outcomes: list, zone: ZoneInfo):
     """
     first = kept[0]
     ids = [s.id for s in kept if s.id]
+    # "Sign up for another slot" in this browser starts with the same name and contact.
+    session["signer"] = [first.name, first.contact]
     _remember_made(first.id, ids, links().for_signups(first.contact, ids))
     if outcomes:
         session["week_report"] = {
@@ -223,7 +258,7 @@ def _offer_start_times(form: SignupForm, data: services.SheetData | None, zone: 
     options = [
         SelectChoice(
             format_utc_start(hour),
-            timezones.hour_label(hour, zone),
+            _start_label(hour, zone),
             optgroup=timezones.day_heading(block.start, zone),
         )
         for block in blocks
@@ -237,6 +272,11 @@ def _offer_start_times(form: SignupForm, data: services.SheetData | None, zone: 
             SelectChoice(form.start.data, timezones.when(chosen, zone), optgroup="Your choice"),
         )
     form.start.choices = options
+
+
+def _start_label(hour: datetime, zone: ZoneInfo) -> str:
+    """One start option with its day, so the chosen one reads whole: Mon 30 Nov, 15:00–16:00."""
+    return f"{hour.astimezone(zone):%a %-d %b}, {timezones.hour_label(hour, zone)}"
 
 
 # -- the confirmation -----------------------------------------------------------------------
@@ -271,6 +311,7 @@ def done(signup_id: str):
         signup=made,
         manage_url=manage_page_url(token) if token else None,
         emailed=bool(token and mail_on() and is_email(made.contact)),
+        by_mail=is_email(made.contact),
         weeks=_week_report(data, signup_id),
         zone=viewer_zone(),
     )
