@@ -62,6 +62,7 @@ def test_a_chat_link_on_a_finished_week_lands_on_next_weeks_open_places(sunday_p
         "This week is over — next week's open places"
     )
     expect(page.get_by_role("link", name="Sign up as Helper at 14:00 on Monday")).to_be_visible()
+    shoot(page, "landing")
     # The finished week is still one link away, and asking for it shows it.
     page.get_by_role("link", name="See this week anyway").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -79,7 +80,8 @@ def test_past_hours_read_as_past_and_offer_no_signup(page, shoot):
     expect(monday.locator("table.hours tbody th").first).to_contain_text("past")
     expect(monday.get_by_role("link", name=re.compile("Sign up"))).to_have_count(0)
     check_a11y(page)
-    shoot(page, full_page=False)
+    monday.locator(".block").first.evaluate("block => block.scrollIntoView()")
+    shoot(page)
 
 
 def test_needed_has_a_summary_and_no_stray_colons(page, shoot):
