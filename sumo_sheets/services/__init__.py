@@ -53,9 +53,12 @@ from .queries import (
     blocks_starting,
     help_needed,
     hours_by_week,
+    hours_done_and_planned,
     nearest_open_start,
+    only_open,
     open_hours,
     signups_of,
+    still_wanted,
     volunteer_hours,
     week_view,
 )
@@ -122,6 +125,9 @@ __all__ = [
     "signups_of",
     "volunteer_hours",
     "week_view",
+    "only_open",
+    "hours_done_and_planned",
+    "still_wanted",
     "weekly_starts",
     "withdraw_rows",
 ]

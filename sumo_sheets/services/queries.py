@@ -15,6 +15,7 @@ from .. import contacts
 from ..model import (
     Block,
     BlockView,
+    HOURLY_ROLES,
     Coverage,
     HourView,
     Role,
@@ -58,6 +59,35 @@ class WeekView:
     def next_monday(self) -> date:
         """The Monday after."""
         return self.monday + timedelta(days=7)
+
+    @property
+    def has_open_place(self) -> bool:
+        """True while some hour of the week could still take a signup."""
+        return any(
+            block.wants_anchor or any(h.has_room(r) for h in block.hours for r in HOURLY_ROLES)
+            for day in self.days
+            for block in day.blocks
+        )
+
+
+def still_wanted(hour: HourView, role: Role) -> int:
+    """How many more people the hour wants in a role (0 when past or full)."""
+    if not hour.has_room(role):
+        return 0
+    return max(0, hour.wanted.get(role, 0) - len(hour.people[role]))
+
+
+def only_open(view: WeekView) -> WeekView:
+    """The week cut to its open places: hours still wanting someone, blocks wanting an Anchor."""
+    days = []
+    for day in view.days:
+        blocks = []
+        for block in day.blocks:
+            hours = [h for h in block.hours if any(still_wanted(h, r) for r in HOURLY_ROLES)]
+            if hours or block.wants_anchor:
+                blocks.append(replace(block, hours=hours))
+        days.append(DayView(day.day, blocks))
+    return replace(view, days=days)
 
 
 def blocks_in_week(data: SheetData, monday: date, zone: ZoneInfo) -> list[Block]:
@@ -218,15 +248,19 @@ class VolunteerHours:
         return sum(self.by_role.values())
 
 
-def volunteer_hours(data: SheetData, start: datetime, end: datetime) -> list[VolunteerHours]:
+def volunteer_hours(
+    data: SheetData, start: datetime, end: datetime, keep=None
+) -> list[VolunteerHours]:
     """Hours per volunteer per role for signups that start in [start, end), most first.
 
     A volunteer is their contact (so two people named Sam stay two); the name shown is the
-    one on their latest signup.
+    one on their latest signup. ``keep``, when given, picks the signups to count.
     """
     people: dict[tuple[str, str], VolunteerHours] = {}
     for signup in sorted(data.signups, key=lambda s: s.start):
         if not signup.confirmed or not start <= signup.start < end:
+            continue
+        if keep is not None and not keep(signup):
             continue
         # Kept apart from every contact's key: a blank contact falls back on the name.
         key = (
@@ -238,3 +272,13 @@ def volunteer_hours(data: SheetData, start: datetime, end: datetime) -> list[Vol
         person.name = signup.name
         person.by_role[signup.role] = person.by_role.get(signup.role, 0) + signup.hours
     return sorted(people.values(), key=lambda p: (-p.total, p.name.casefold()))
+
+
+def hours_done_and_planned(
+    data: SheetData, start: datetime, end: datetime, now: datetime
+) -> tuple[list[VolunteerHours], list[VolunteerHours]]:
+    """The period's hours split in two: shifts that have ended, and those still to come
+    (a shift under way counts as planned until it ends)."""
+    done = volunteer_hours(data, start, end, keep=lambda s: s.end <= now)
+    planned = volunteer_hours(data, start, end, keep=lambda s: s.end > now)
+    return done, planned

@@ -8,19 +8,20 @@ from flask import (
     Blueprint,
     flash,
     get_flashed_messages,
+    Response,
     redirect,
     render_template,
     request,
     url_for,
 )
 
-from .. import services
+from .. import services, timezones
 from ..forms import BadParameter, FindingForm, parse_local_time, parse_month
-from ..model import HOURLY_ROLES, Role
+from ..model import HOURLY_ROLES, Role, week_start
 from ..sheet_format import Finding
 from ..storage import StorageError, TabMissing
 from .schedule import monday_asked
-from .web import now, query, reader, storage, viewer_zone
+from .web import now, query, reader, signup_url, site_url, storage, viewer_zone
 
 bp = Blueprint("coordinators", __name__)
 
@@ -29,13 +30,81 @@ bp = Blueprint("coordinators", __name__)
 def needed():
     """Where help is needed over the next two weeks: the link coordinators post in chat."""
     data = reader().latest()
+    zone = viewer_zone()
+    help_needed = services.help_needed(data, now())
     return render_template(
         "needed.html",
-        needed=services.help_needed(data, now()),
+        needed=help_needed,
+        summary=_summary(help_needed, zone),
         hourly_roles=HOURLY_ROLES,
         stale_since=data.stale_since,
-        zone=viewer_zone(),
+        zone=zone,
     )
+
+
+@bp.get("/needed.txt")
+def needed_text():
+    """The same as plain text, short enough to paste into a Matrix or IRC room."""
+    data = reader().latest()
+    zone = viewer_zone()
+    help_needed = services.help_needed(data, now())
+    base = site_url()
+    lines = [f"Live Chat: where help is needed (times in {zone.key.replace('_', ' ')})"]
+    lines += _summary(help_needed, zone)
+    if help_needed.uncovered:
+        lines += ["", "Nobody answering users (sign up as Helper):"]
+        lines += [
+            f"- {timezones.when(h.start, zone)}: {base}{signup_url(Role.HELPER, h.start)}"
+            for h in help_needed.uncovered[:TEXT_ENTRIES]
+        ]
+    if help_needed.anchorless:
+        lines += ["", "Blocks without an Anchor:"]
+        lines += [
+            f"- {timezones.when(v.block.start, zone)}: {base}{signup_url(Role.ANCHOR, v.block.start)}"
+            for v in help_needed.anchorless[:TEXT_ENTRIES]
+        ]
+    lines += ["", f"Everything: {base}{url_for('.needed')}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+# At most this many entries a list in /needed.txt: a chat message, not a page.
+TEXT_ENTRIES = 8
+# At most this many stretches of hours named in a summary line.
+SUMMARY_RUNS = 6
+
+
+def _summary(help_needed: services.HelpNeeded, zone) -> list[str]:
+    """A line for this week and one for next (the viewer's weeks): the uncovered hours."""
+    monday = week_start(now().astimezone(zone).date())
+    after = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=zone)
+    this_week = [h for h in help_needed.uncovered if h.start < after]
+    next_week = [h for h in help_needed.uncovered if h.start >= after]
+    return [
+        _summary_line("This week", this_week, zone),
+        _summary_line("Next week", next_week, zone),
+    ]
+
+
+def _summary_line(label: str, hours: list, zone) -> str:
+    if not hours:
+        return f"{label}: every staffed hour has someone answering users."
+    runs: list[list] = []
+    for hour in hours:
+        if runs and runs[-1][1] == hour.start:
+            runs[-1][1] = hour.end
+        else:
+            runs.append([hour.start, hour.end])
+    named = ", ".join(_run_text(start, end, zone) for start, end in runs[:SUMMARY_RUNS])
+    more = ", …" if len(runs) > SUMMARY_RUNS else ""
+    count = f"{len(hours)} hour{'s' if len(hours) != 1 else ''}"
+    return f"{label}: {count} with nobody answering — {named}{more}"
+
+
+def _run_text(start: datetime, end: datetime, zone) -> str:
+    """Tue 14–16, or Tue 14:30–16:30 when hours do not start on the hour."""
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    spell = "%H" if first.minute == 0 and last.minute == 0 else "%H:%M"
+    return f"{first:%a} {first.strftime(spell)}–{last.strftime(spell)}"
 
 
 @bp.route("/findings", methods=["GET", "POST"])
@@ -114,11 +183,12 @@ def hours():
     start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(after, datetime.min.time(), tzinfo=zone)
     data = reader().latest()
-    people = services.volunteer_hours(data, start, end)
+    done, planned = services.hours_done_and_planned(data, start, end, now())
     return render_template(
         "hours.html",
-        people=people,
-        roles_shown=[role for role in Role if any(role in p.by_role for p in people)],
+        done=done,
+        planned=planned,
+        roles_shown=[role for role in Role if any(role in p.by_role for p in done + planned)],
         title=title,
         month=month,
         first=first,

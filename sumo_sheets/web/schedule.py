@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
-from flask import Blueprint, current_app, jsonify, render_template, session
+from flask import Blueprint, current_app, jsonify, render_template, request, session
 
 from .. import services
 from ..forms import format_utc_start, format_week, parse_week
@@ -33,22 +33,48 @@ def monday_asked(zone) -> date:
     return query("week", parse_week) or week_start(now().astimezone(zone).date())
 
 
+# How many weeks ahead the landing page looks for an open place when this week has none.
+WEEKS_AHEAD = 4
+
+
 @bp.get("/")
 def week():
-    """The week's schedule: who is on, what is wanted, and coverage, hour by hour."""
+    """The week's schedule: who is on, what is wanted, and coverage, hour by hour.
+
+    With no ?week=, a week with no open place left (a Sunday evening) gives way to the next
+    week that has one, labelled as such: a link from chat must never land on a dead page.
+    """
     zone = viewer_zone()
     monday = monday_asked(zone)
     data = reader().latest()
     view = services.week_view(data, monday, now(), zone)
+    moved_from = None
+    if request.args.get("week") is None and not view.has_open_place:
+        later = _next_open_week(data, monday, zone)
+        if later is not None:
+            moved_from, view = monday, later
+    only_open = request.args.get("open") == "1"
     page = render_template(
         "week.html",
-        view=view,
+        view=services.only_open(view) if only_open else view,
+        moved_from=moved_from,
+        only_open=only_open,
+        still_wanted=services.still_wanted,
         hourly_roles=HOURLY_ROLES,
         mine=_my_signup_ids(data),
         tab_notices=data.tab_notices,
         stale_reason=lasting_read_error() if data.stale_since else None,
     )
     return conditional(current_app.make_response(page))
+
+
+def _next_open_week(data, monday: date, zone) -> services.WeekView | None:
+    """The first of the next few weeks with an open place, if any."""
+    for n in range(1, WEEKS_AHEAD + 1):
+        view = services.week_view(data, monday + timedelta(days=7 * n), now(), zone)
+        if view.has_open_place:
+            return view
+    return None
 
 
 def _my_signup_ids(data: services.SheetData) -> set[str]:
