@@ -126,7 +126,10 @@ def test_the_form_offers_start_times_in_the_viewers_zone_and_keeps_it_with_the_s
 ):
     form = client.get("/signup?role=helper&start=2026-11-30T14:00Z&tz=Europe/Berlin")
     page = form.get_data(as_text=True)
-    assert '<option selected value="2026-11-30T14:00Z">Mon 30 Nov, 15:00–16:00 (14:00 UTC)</option>' in page
+    assert (
+        '<option selected value="2026-11-30T14:00Z">Mon 30 Nov, 15:00–16:00 (14:00 UTC)</option>'
+        in page
+    )
     assert 'name="time_zone" type="hidden" value="Europe/Berlin"' in page
 
     assert client.post("/signup", data={**FORM, "time_zone": "Europe/Berlin"}).status_code == 303

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from .. import contacts
 from ..model import (
+    HOURLY_ROLES,
     Block,
     BlockView,
-    HOURLY_ROLES,
     Coverage,
     HourView,
     Role,

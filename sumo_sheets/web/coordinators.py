@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 
 from flask import (
     Blueprint,
+    Response,
     flash,
     get_flashed_messages,
-    Response,
     redirect,
     render_template,
     request,
@@ -59,10 +59,9 @@ def needed_text():
         ]
     if help_needed.anchorless:
         lines += ["", "Blocks without an Anchor:"]
-        lines += [
-            f"- {timezones.when(v.block.start, zone)}: {base}{signup_url(Role.ANCHOR, v.block.start)}"
-            for v in help_needed.anchorless[:TEXT_ENTRIES]
-        ]
+        for view in help_needed.anchorless[:TEXT_ENTRIES]:
+            start = view.block.start
+            lines.append(f"- {timezones.when(start, zone)}: {base}{signup_url(Role.ANCHOR, start)}")
     lines += ["", f"Everything: {base}{url_for('.needed')}"]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
