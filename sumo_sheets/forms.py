@@ -316,6 +316,17 @@ class LostLinkForm(HoneypotForm):
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
+def parse_day(text: str) -> date:
+    """Read a day such as 2026-12-01."""
+    try:
+        day = date.fromisoformat((text or "").strip())
+    except ValueError as error:
+        raise BadParameter("day must look like 2026-12-01") from error
+    if not 2000 <= day.year <= 2100 or len(text.strip()) != 10:
+        raise BadParameter("day must look like 2026-12-01")
+    return day
+
+
 def parse_month(text: str) -> date:
     """Read a month such as 2026-11 and return its first day."""
     match = _MONTH.fullmatch((text or "").strip())

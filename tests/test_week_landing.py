@@ -45,3 +45,26 @@ def test_hours_count_a_future_shift_as_planned_not_done(client):
     text = page_text(client.get("/hours?week=2026-W49"))
     done, planned = text.split("Planned: not happened yet")
     assert "Ann Example" not in done and "Ann Example" in planned
+
+
+def test_a_compact_day_view_shows_one_day_with_links_to_the_days_around(client):
+    answer = client.get("/?day=2026-12-01")
+    assert answer.status_code == 200
+    text = page_text(answer)
+    assert "Tuesday 1 December" in text
+    assert "Monday 30 November" not in text and "Wednesday 2 December" not in text
+    page = answer.get_data(as_text=True)
+    assert "day=2026-11-30" in page and "day=2026-12-02" in page  # the days either side
+    # The week page offers each day on its own.
+    assert "day=2026-12-01" in client.get("/?week=2026-W49").get_data(as_text=True)
+
+
+def test_a_garbled_day_is_a_400_with_the_reason(client):
+    answer = client.get("/?day=2026-13-45")
+    assert answer.status_code == 400 and "day must look like 2026-12-01" in page_text(answer)
+
+
+def test_a_day_asked_for_by_name_is_shown_even_in_a_finished_week(app, client):
+    app.config["CLOCK"] = lambda: SUNDAY_EVENING
+    text = page_text(client.get("/?day=2026-11-28"))
+    assert "Saturday 28 November" in text and "This week is over" not in text

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, timedelta
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session
 
 from .. import services
-from ..forms import format_utc_start, format_week, parse_week
+from ..forms import format_utc_start, format_week, parse_day, parse_week
 from ..model import HOURLY_ROLES, BlockView, HourView, Role, week_start
 from ..storage import StorageError
 from .web import (
@@ -29,7 +30,10 @@ bp = Blueprint("schedule", __name__)
 
 
 def monday_asked(zone) -> date:
-    """The Monday of ?week=, else of the viewer's current week."""
+    """The Monday of ?day= or ?week=, else of the viewer's current week."""
+    day = query("day", parse_day)
+    if day is not None:
+        return week_start(day)
     return query("week", parse_week) or week_start(now().astimezone(zone).date())
 
 
@@ -49,14 +53,22 @@ def week():
     data = reader().latest()
     view = services.week_view(data, monday, now(), zone)
     moved_from = None
-    if request.args.get("week") is None and not view.has_open_place:
+    asked = request.args.get("week") is not None or request.args.get("day") is not None
+    if not asked and not view.has_open_place:
         later = _next_open_week(data, monday, zone)
         if later is not None:
             moved_from, view = monday, later
     only_open = request.args.get("open") == "1"
+    if only_open:
+        view = services.only_open(view)
+    one_day = query("day", parse_day)
+    if one_day is not None:
+        # The compact day view: one day of the week, with the days either side a tap away.
+        view = replace(view, days=[d for d in view.days if d.day == one_day])
     page = render_template(
         "week.html",
-        view=services.only_open(view) if only_open else view,
+        view=view,
+        one_day=one_day,
         moved_from=moved_from,
         only_open=only_open,
         still_wanted=services.still_wanted,

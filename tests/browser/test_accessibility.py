@@ -13,6 +13,7 @@ from .support import assert_no_sideways_scroll, check_a11y
 PAGES = {
     "week": ("/", 200),
     "busy-week": ("/?week=2026-W50", 200),
+    "one-day": ("/?day=2026-12-08", 200),
     "signup-form": ("/signup?role=helper&start=2026-11-30T15:00Z", 200),
     "roles": ("/roles", 200),
     "lost-link": ("/my", 200),
